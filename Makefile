@@ -1,0 +1,65 @@
+# The README's two commands: `make demo` and `make test`. Every step is idempotent and
+# skips work already done, so a second run is fast.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PORT ?= 8888
+# torch first, pinned: the CPU build here, the default (CUDA) build on a machine that has it.
+TORCH_SPEC ?= torch==2.13.0
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+JS_SOURCES := $(shell find js/src -type f 2>/dev/null)
+
+.PHONY: demo test setup test-setup test-python test-js bench browser-deps clean
+
+demo: setup
+	@echo "Starting JupyterLab on notebooks/ (open the URL below; Ctrl-C stops it)"
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) --notebook-dir=notebooks \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+test: test-setup
+	$(MAKE) test-js
+	$(MAKE) test-python
+
+setup: $(VENV)/.installed xai_widgets/static/widget.js $(VENV)/.kernel-registered
+
+test-setup: setup browser-deps
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(VENV)/.torch: | $(VENV)/bin/python
+	$(PIP) install "$(TORCH_SPEC)"
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.torch
+	$(PIP) install "hatchling>=1.21" "hatch-jupyter-builder>=0.9"
+	$(PIP) install --no-build-isolation -e ".[demo,test]"
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+xai_widgets/static/widget.js: node_modules/.package-lock.json $(JS_SOURCES)
+	npm run build
+
+$(VENV)/.kernel-registered: $(VENV)/.installed
+	$(PY) -m ipykernel install --user --name xai-widgets --display-name "Python (xai_widgets)"
+	touch $@
+
+browser-deps:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test-js: node_modules/.package-lock.json
+	npm test
+
+test-python: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m benchmarks.run --output benchmarks/RESULTS.md
+
+clean:
+	rm -rf $(VENV) node_modules xai_widgets/static

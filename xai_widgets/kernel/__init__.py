@@ -1,0 +1,35 @@
+"""The explainer kernel: model binding and attribution methods, on torch and numpy only.
+
+``kernel.methods`` is the package of method modules; the function listing them is
+``xai_widgets.methods`` (``kernel.registry.methods``).
+"""
+
+from .attribution import Attribution
+from .errors import (
+    ExplainerError,
+    InputError,
+    LayerNotFoundError,
+    ModelOutputError,
+    NotDifferentiableError,
+    ParameterError,
+    TargetError,
+    UnknownMethodError,
+)
+from .explainer import Explainer
+from . import methods as _builtin_methods  # noqa: F401  (registers them)
+from .registry import MethodSpec, ParamSpec
+
+__all__ = [
+    "Attribution",
+    "Explainer",
+    "ExplainerError",
+    "InputError",
+    "LayerNotFoundError",
+    "MethodSpec",
+    "ModelOutputError",
+    "NotDifferentiableError",
+    "ParamSpec",
+    "ParameterError",
+    "TargetError",
+    "UnknownMethodError",
+]

@@ -1,0 +1,154 @@
+"""Runs the model on its device in memory-budgeted chunks: scores, gradients, layer hooks."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from .errors import InputError, ModelOutputError, NotDifferentiableError
+
+# Activations kept for backward, their gradients and the autograd bookkeeping: about three
+# times the forward's activation memory per sample.
+_BACKWARD_FACTOR = 3.0
+_CPU_BUDGET_BYTES = 2 * 1024**3
+
+
+class ModelRunner:
+    """The model on one device, with helpers the methods share.
+
+    Every pass over many inputs (integration steps, noise samples, occluded copies) goes through
+    :meth:`chunks`, which sizes batches from a memory budget and, on CUDA out-of-memory, halves
+    the batch and retries.
+    """
+
+    def __init__(self, model: nn.Module, device: torch.device, memory_budget: int | None = None) -> None:
+        self.model = model
+        self.device = device
+        self.memory_budget = memory_budget
+        self._item_bytes: dict[tuple, float] = {}
+
+    # ---- forward --------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The model's outputs for ``x`` as (N, outputs)."""
+        try:
+            out = self.model(x)
+        except torch.cuda.OutOfMemoryError:
+            raise
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            raise InputError(
+                f"the model raised {type(error).__name__} on an input of shape {tuple(x.shape)}: "
+                f"{str(error).strip().splitlines()[0]}; if the shape is wrong, pass a batch shaped like "
+                "the model's training data"
+            ) from error
+        return as_output_matrix(out, x.shape[0])
+
+    def scores(self, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The target output of each sample, shape (N,)."""
+        return self.forward(x).gather(1, target[:, None]).squeeze(1)
+
+    def gradients(self, x: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Gradient of each sample's target output with respect to its input, and the outputs."""
+        x = x.detach().requires_grad_(True)
+        with torch.enable_grad():
+            scores = self.scores(x, target)
+            if not scores.requires_grad:
+                raise NotDifferentiableError(
+                    "the model's output does not depend differentiably on its input (no autograd path "
+                    "from input to output, e.g. a detach(), argmax or integer step inside the model); "
+                    "gradient methods cannot explain it: use a perturbation method such as 'occlusion'"
+                )
+            (grad,) = torch.autograd.grad(scores.sum(), x, allow_unused=True)
+        if grad is None:
+            raise NotDifferentiableError(
+                "the model's output is not connected to its input in the autograd graph; "
+                "use a perturbation method such as 'occlusion'"
+            )
+        return grad, scores.detach()
+
+    def input_gradients(self, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Per-sample input gradients of the target outputs for a whole batch, in chunks."""
+        grads = torch.empty_like(x)
+
+        def work(start: int, stop: int) -> None:
+            grads[start:stop] = self.gradients(x[start:stop], target[start:stop])[0]
+
+        self.chunks(x.shape[0], x.shape[1:], backward=True, work=work)
+        return grads
+
+    # ---- batching --------------------------------------------------------------------------
+    def chunk_size(self, sample_shape: torch.Size, backward: bool) -> int:
+        """How many inputs of ``sample_shape`` fit one pass within the memory budget."""
+        per_item = self._bytes_per_item(tuple(sample_shape)) * (_BACKWARD_FACTOR if backward else 1.0)
+        return max(1, int(self._budget() // max(per_item, 1.0)))
+
+    def chunks(self, n_items: int, sample_shape: torch.Size, backward: bool, work: Callable[[int, int], Any]) -> None:
+        """Call ``work(start, stop)`` over ``range(n_items)`` in as few chunks as memory allows.
+
+        ``work`` must only commit its results once it has computed them, so that a chunk
+        that runs out of CUDA memory can be retried at half the size.
+        """
+        size = min(n_items, self.chunk_size(sample_shape, backward))
+        start = 0
+        while start < n_items:
+            stop = min(n_items, start + size)
+            try:
+                work(start, stop)
+            except torch.cuda.OutOfMemoryError:
+                if size == 1 or self.device.type != "cuda":
+                    raise
+                size = max(1, size // 2)
+                torch.cuda.empty_cache()
+                continue
+            start = stop
+
+    def _budget(self) -> float:
+        if self.memory_budget is not None:
+            return float(self.memory_budget)
+        if self.device.type == "cuda":
+            free, _total = torch.cuda.mem_get_info(self.device)
+            return 0.6 * free
+        return float(_CPU_BUDGET_BYTES)
+
+    def _bytes_per_item(self, sample_shape: tuple) -> float:
+        """Activation bytes of one sample's forward pass, measured once per input shape."""
+        if sample_shape not in self._item_bytes:
+            total = [0]
+
+            def count(_module, _inputs, output):
+                if isinstance(output, torch.Tensor):
+                    total[0] += output.numel() * output.element_size()
+
+            leaves = [m for m in self.model.modules() if not list(m.children())] or [self.model]
+            handles = [m.register_forward_hook(count) for m in leaves]
+            try:
+                probe = torch.zeros((1, *sample_shape), device=self.device)
+                with torch.no_grad():
+                    self.forward(probe)
+            finally:
+                for handle in handles:
+                    handle.remove()
+            input_bytes = 4 * math.prod(sample_shape)
+            self._item_bytes[sample_shape] = float(total[0] + 2 * input_bytes)
+        return self._item_bytes[sample_shape]
+
+
+def as_output_matrix(out: Any, n_samples: int) -> torch.Tensor:
+    """Read a model's output as an (N, outputs) tensor, or say how to wrap the model."""
+    if not isinstance(out, torch.Tensor) and isinstance(getattr(out, "logits", None), torch.Tensor):
+        out = out.logits
+    if not isinstance(out, torch.Tensor):
+        raise ModelOutputError(
+            f"the model returned {type(out).__name__}, not a tensor; wrap it so forward returns "
+            "a tensor of shape (N, outputs)"
+        )
+    if out.ndim == 1:
+        out = out[:, None]
+    if out.ndim != 2 or out.shape[0] != n_samples:
+        raise ModelOutputError(
+            f"the model returned shape {tuple(out.shape)} for a batch of {n_samples}; the kernel explains "
+            "outputs shaped (N, outputs): wrap the model to reduce other outputs (e.g. sum a segment's logits)"
+        )
+    return out
