@@ -34,7 +34,7 @@ $(VENV)/.torch: | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.torch
-	$(PIP) install "hatchling>=1.21" "hatch-jupyter-builder>=0.9"
+	$(PIP) install "hatchling>=1.21" "hatch-jupyter-builder>=0.9" editables
 	$(PIP) install --no-build-isolation -e ".[demo,test]"
 	touch $@
 

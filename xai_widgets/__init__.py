@@ -32,4 +32,17 @@ __all__ = [
     "TargetError",
     "UnknownMethodError",
     "methods",
+    "HeatmapView",
 ]
+
+# Views load the built front end, so they are imported on first use: the kernel works
+# (and its tests run) without the bundle.
+_WIDGETS = ("HeatmapView",)
+
+
+def __getattr__(name: str):
+    if name in _WIDGETS:
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'xai_widgets' has no attribute {name!r}")

@@ -143,3 +143,22 @@ def test_every_method_has_a_documented_spec():
         assert spec.doc and spec.family
         for param in spec.params:
             assert param.help
+
+
+def test_progress_reports_each_pass_and_can_stop_the_call():
+    model = ReluCNN()
+    seen = []
+    xw.Explainer(model, memory_budget=1).attribute(
+        torch.rand(1, 3, 12, 12), "integrated_gradients", n_steps=4, progress=seen.append
+    )
+    assert seen == [0.25, 0.5, 0.75, 1.0]
+
+    class Stop(Exception):
+        pass
+
+    def stop(fraction):
+        raise Stop
+
+    with pytest.raises(Stop):
+        xw.Explainer(model, memory_budget=1).attribute(torch.rand(1, 3, 12, 12), "occlusion", progress=stop)
+    assert all(p.requires_grad for p in model.parameters())

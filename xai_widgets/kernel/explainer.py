@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -65,21 +65,33 @@ class Explainer:
         self._runner = ModelRunner(model, device, memory_budget)
         self._lock = threading.RLock()
 
-    def attribute(self, x: Any, method: str = "gradient", target: Any = None, **params: Any) -> Attribution:
+    def attribute(
+        self,
+        x: Any,
+        method: str = "gradient",
+        target: Any = None,
+        *,
+        progress: Callable[[float], None] | None = None,
+        **params: Any,
+    ) -> Attribution:
         """Attribute the target output of every sample in ``x`` to its input features.
 
         ``target`` is an int, one int per sample, or ``None`` for the predicted class.
         ``params`` are the method's parameters (see ``xw.methods()[method].params``).
+        ``progress``, if given, is called with the fraction done after every batched pass;
+        an exception it raises stops the call (the model is still restored).
         """
         spec = get_method(method)
         resolved = spec.resolve(params)
         with self._lock, preserved(self.model, self.eval_mode):
             batch = as_input_batch(x, self.device)
             start = time.perf_counter()
-            with torch.no_grad():
-                outputs = self._runner.forward(batch)
-            targets = self._targets(target, outputs)
-            values, delta = spec.compute(self._runner, batch, targets, **resolved)
+            targets = self._targets(target, batch)
+            self._runner.progress = progress
+            try:
+                values, delta = spec.compute(self._runner, batch, targets, **resolved)
+            finally:
+                self._runner.progress = None
             if self.device.type == "cuda":
                 torch.cuda.synchronize(self.device)
             elapsed_ms = (time.perf_counter() - start) * 1000.0
@@ -117,10 +129,12 @@ class Explainer:
         """Dotted names of the layers that layer methods (Grad-CAM) can use, in model order."""
         return conv_layer_names(self.model)
 
-    def _targets(self, target: Any, outputs: torch.Tensor) -> torch.Tensor:
+    def _targets(self, target: Any, batch: torch.Tensor) -> torch.Tensor:
         if target is None:
-            return outputs.argmax(dim=1)
-        return as_target_batch(target, outputs.shape[0], outputs.shape[1], self.device)
+            with torch.no_grad():
+                return self._runner.forward(batch).argmax(dim=1)
+        n_outputs = self._runner.n_outputs(batch.shape[1:])
+        return as_target_batch(target, batch.shape[0], n_outputs, self.device)
 
     def _is_regression(self, outputs: torch.Tensor) -> bool:
         return self.task == "regression" or (self.task == "auto" and outputs.shape[1] == 1)

@@ -28,7 +28,10 @@ class ModelRunner:
         self.model = model
         self.device = device
         self.memory_budget = memory_budget
+        # Called with the fraction done after every chunk; it may raise to stop the work.
+        self.progress: Callable[[float], None] | None = None
         self._item_bytes: dict[tuple, float] = {}
+        self._n_outputs: dict[tuple, int] = {}
 
     # ---- forward --------------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -38,9 +41,12 @@ class ModelRunner:
         except torch.cuda.OutOfMemoryError:
             raise
         except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            if "D input" in message:
+                message += " (one sample needs the batch dim: x.unsqueeze(0))"
             raise InputError(
                 f"the model raised {type(error).__name__} on an input of shape {tuple(x.shape)}: "
-                f"{str(error).strip().splitlines()[0]}; if the shape is wrong, pass a batch shaped like "
+                f"{message}; if the shape is wrong, pass a batch shaped like "
                 "the model's training data"
             ) from error
         return as_output_matrix(out, x.shape[0])
@@ -103,6 +109,8 @@ class ModelRunner:
                 torch.cuda.empty_cache()
                 continue
             start = stop
+            if self.progress is not None:
+                self.progress(start / n_items)
 
     def _budget(self) -> float:
         if self.memory_budget is not None:
@@ -111,6 +119,11 @@ class ModelRunner:
             free, _total = torch.cuda.mem_get_info(self.device)
             return 0.6 * free
         return float(_CPU_BUDGET_BYTES)
+
+    def n_outputs(self, sample_shape: torch.Size) -> int:
+        """How many outputs the model has for inputs of ``sample_shape`` (from one probe pass)."""
+        self._bytes_per_item(tuple(sample_shape))
+        return self._n_outputs[tuple(sample_shape)]
 
     def _bytes_per_item(self, sample_shape: tuple) -> float:
         """Activation bytes of one sample's forward pass, measured once per input shape."""
@@ -126,7 +139,7 @@ class ModelRunner:
             try:
                 probe = torch.zeros((1, *sample_shape), device=self.device)
                 with torch.no_grad():
-                    self.forward(probe)
+                    self._n_outputs[sample_shape] = self.forward(probe).shape[1]
             finally:
                 for handle in handles:
                     handle.remove()

@@ -1,0 +1,1 @@
+"""Speed and memory of the kernel against Captum, side by side in one process."""

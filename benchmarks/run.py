@@ -1,0 +1,167 @@
+"""Run the kernel and Captum side by side and write the table to benchmarks/RESULTS.md.
+
+    python -m benchmarks.run [--device cpu|cuda] [--quick] [--output benchmarks/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import re
+import statistics
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+import xai_widgets as xw
+from xai_widgets.kernel.runner import ModelRunner
+from xai_widgets.zoo import load_shapes_model, resnet_style
+
+from .cases import Case, build_cases
+from .memory import PeakMemory
+
+
+def median_ms(run, device: torch.device, repeats: int) -> float:
+    run()  # warm-up: allocator, caches, lazy initialisation
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        start = time.perf_counter()
+        run()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def peak_mb(run, device: torch.device) -> float:
+    with PeakMemory(device) as peak:
+        run()
+    return peak.peak_mb
+
+
+def floor_run(model, x, target, case: Case, runner: ModelRunner):
+    """The model's own batched passes for the same number of inputs: the least any method can do."""
+    n_items = x.shape[0] * case.passes
+    inputs = x.repeat((case.passes,) + (1,) * (x.ndim - 1))
+    targets = target.repeat(case.passes)
+    chunk = runner.chunk_size(x.shape[1:], case.backward)
+    params = list(model.parameters())
+
+    def run():
+        flags = [p.requires_grad for p in params]
+        for p in params:
+            p.requires_grad_(False)
+        try:
+            for start in range(0, n_items, chunk):
+                part = inputs[start:start + chunk]
+                if case.backward:
+                    part = part.detach().requires_grad_(True)
+                    scores = model(part).gather(1, targets[start:start + chunk, None]).sum()
+                    torch.autograd.grad(scores, part)
+                else:
+                    with torch.no_grad():
+                        model(part)
+        finally:
+            for p, flag in zip(params, flags):
+                p.requires_grad_(flag)
+
+    return run
+
+
+def bench_model(name: str, model, shape, batch: int, device, quick: bool) -> list[dict]:
+    model = model.to(device).eval()
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand((batch, *shape), generator=generator).to(device)
+    explainer = xw.Explainer(model)
+    target = explainer.outputs(x).argmax(1).to(device)
+    runner = ModelRunner(model, device)
+    rows = []
+    for case in build_cases(model, x, target):
+        heavy = case.passes * batch * x[0].numel() > 5e6
+        repeats = 1 if (quick or heavy) else 5
+        ours = lambda: explainer.attribute(x, case.method, target=target, **case.params)  # noqa: E731
+        ours_ms = median_ms(ours, device, repeats)
+        default_ms = median_ms(case.captum_default, device, repeats)
+        options = {"defaults": default_ms}
+        for label, run in case.captum_options.items():
+            options[label] = median_ms(run, device, repeats)
+        best_label = min(options, key=options.get)
+        floor_ms = median_ms(floor_run(model, x, target, case, runner), device, repeats)
+        best_run = case.captum_options.get(best_label, case.captum_default)
+        row = dict(
+            model=name, batch=batch, method=case.method, ours_ms=ours_ms, captum_default_ms=default_ms,
+            captum_best_ms=options[best_label], captum_best=best_label, floor_ms=floor_ms,
+            ours_mb=peak_mb(ours, device), captum_mb=peak_mb(best_run, device),
+        )
+        rows.append(row)
+        print(format_row(row), flush=True)
+    return rows
+
+
+TABLE_HEAD = (
+    "| model | batch | method | ours ms | Captum best ms (setting) | ours/best | Captum default ms | ours/default "
+    "| floor ms | ours/floor | peak MB ours / Captum |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def format_row(r: dict) -> str:
+    return (
+        f"| {r['model']} | {r['batch']} | {r['method']} | {r['ours_ms']:.1f} | {r['captum_best_ms']:.1f} "
+        f"({r['captum_best']}) | **{r['ours_ms'] / r['captum_best_ms']:.2f}** | {r['captum_default_ms']:.1f} "
+        f"| **{r['ours_ms'] / r['captum_default_ms']:.2f}** | {r['floor_ms']:.1f} | {r['ours_ms'] / r['floor_ms']:.2f} "
+        f"| {r['ours_mb']:.0f} / {r['captum_mb']:.0f} |"
+    )
+
+
+def machine_line(device: torch.device) -> str:
+    if device.type == "cuda":
+        what = torch.cuda.get_device_name(device)
+    else:
+        what = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads"
+    return f"{device.type.upper()}: {what}; torch {torch.__version__}; {dt.date.today().isoformat()}"
+
+
+def write_section(path: Path, device: torch.device, body: str) -> None:
+    """Replace this device's section of the results file, keeping the others."""
+    start, end = f"<!-- kernel:{device.type} -->", f"<!-- /kernel:{device.type} -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    section = f"{start}\n{body}\n{end}"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--quick", action="store_true", help="one timed repeat, small models only")
+    parser.add_argument("--output", type=Path, default=None, help="write the table into this markdown file")
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    torch.manual_seed(0)
+    models = [("shapes CNN 3x64x64", load_shapes_model(), (3, 64, 64))]
+    if not args.quick:
+        models.append(("ResNet-style 3x224x224", resnet_style(), (3, 224, 224)))
+    print(machine_line(device))
+    print(TABLE_HEAD)
+    rows = []
+    for name, model, shape in models:
+        for batch in (1, 16):
+            rows += bench_model(name, model, shape, batch, device, args.quick)
+    if args.output:
+        body = "\n".join(
+            [f"### Kernel vs Captum, {machine_line(device)}", "", TABLE_HEAD] + [format_row(r) for r in rows]
+        )
+        write_section(args.output, device, body)
+        print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

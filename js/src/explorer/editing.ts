@@ -1,0 +1,147 @@
+/**
+ * Pure editing logic: pointer positions to image pixels, strokes and rectangles to the edit
+ * operations of the `edits` trait, and how often a growing stroke is sent to Python.
+ */
+import { clientToPixel, type Pixel, type Rect } from "../hittest";
+import type { EditOp, EditTool } from "./state";
+
+/** A growing stroke replaces the last edit at most this often while it is dragged. */
+export const STROKE_INTERVAL_MS = 60;
+export const MIN_RADIUS = 1;
+export const MAX_RADIUS = 32;
+
+export type RGB = [number, number, number];
+
+/** The cell under a client point, clamped into the grid: a drag may leave the canvas. */
+export function clampedPixel(x: number, y: number, rect: Rect, height: number, width: number): Pixel | null {
+  if (!(Number.isFinite(x) && Number.isFinite(y))) return null;
+  const cx = Math.min(rect.left + rect.width, Math.max(rect.left, x));
+  const cy = Math.min(rect.top + rect.height, Math.max(rect.top, y));
+  return clientToPixel(cx, cy, rect, height, width);
+}
+
+export function clampRadius(value: unknown): number {
+  const n = Math.round(Number(value));
+  return Number.isFinite(n) ? Math.min(MAX_RADIUS, Math.max(MIN_RADIUS, n)) : 3;
+}
+
+/** [r, g, b] in 0..1 as "#rrggbb" for an <input type=color>; white for anything malformed. */
+export function rgbToHex(colour: unknown): string {
+  if (!Array.isArray(colour) || colour.length !== 3) return "#ffffff";
+  const hex = colour.map((v) => {
+    const byte = Math.round(Math.min(1, Math.max(0, Number(v) || 0)) * 255);
+    return byte.toString(16).padStart(2, "0");
+  });
+  return `#${hex.join("")}`;
+}
+
+/** "#rrggbb" (or "#rgb") as [r, g, b] in 0..1, rounded to 4 decimals; null when malformed. */
+export function hexToRgb(hex: string): RGB | null {
+  let digits = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(hex.trim())?.[1];
+  if (!digits) return null;
+  if (digits.length === 3) digits = [...digits].map((d) => d + d).join("");
+  const channel = (i: number): number => Math.round((parseInt(digits!.slice(2 * i, 2 * i + 2), 16) / 255) * 1e4) / 1e4;
+  return [channel(0), channel(1), channel(2)];
+}
+
+/**
+ * The points to add to a stroke ending at `last` so that it reaches `next`: none when it is
+ * the same pixel, else evenly spaced points at most `spacing` apart (Chebyshev), ending at
+ * `next`, so a fast drag leaves no gaps between brush discs.
+ */
+export function strokeSteps(last: Pixel | undefined, next: Pixel, spacing: number): Pixel[] {
+  if (!last) return [[next[0], next[1]]];
+  const dr = next[0] - last[0];
+  const dc = next[1] - last[1];
+  const distance = Math.max(Math.abs(dr), Math.abs(dc));
+  if (distance === 0) return [];
+  const steps = Math.ceil(distance / Math.max(1, spacing));
+  const points: Pixel[] = [];
+  for (let k = 1; k <= steps; k++) {
+    points.push([Math.round(last[0] + (dr * k) / steps), Math.round(last[1] + (dc * k) / steps)]);
+  }
+  return points;
+}
+
+/** Inclusive [r0, c0, r1, c1] with r0 <= r1 and c0 <= c1, whichever corner the drag began at. */
+export function normalizeRect(a: Pixel, b: Pixel): [number, number, number, number] {
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
+export type Preview =
+  | { kind: "stroke"; tool: "paint" | "erase"; points: Pixel[]; radius: number; colour: RGB }
+  | { kind: "rect"; rect: [number, number, number, number] };
+
+/** One drag with an editing tool, in image pixels. */
+export class EditGesture {
+  readonly points: Pixel[] = [];
+  private end: Pixel;
+
+  constructor(
+    readonly tool: Exclude<EditTool, "none">,
+    readonly start: Pixel,
+    readonly radius: number,
+    readonly colour: RGB,
+  ) {
+    this.end = start;
+    if (tool !== "rectangle") this.points.push([start[0], start[1]]);
+  }
+
+  /** Follow the pointer to `pixel`; true when the operation changed. */
+  move(pixel: Pixel): boolean {
+    if (this.tool === "rectangle") {
+      const changed = pixel[0] !== this.end[0] || pixel[1] !== this.end[1];
+      this.end = pixel;
+      return changed;
+    }
+    const added = strokeSteps(this.points[this.points.length - 1], pixel, this.radius);
+    this.points.push(...added);
+    return added.length > 0;
+  }
+
+  /** The operation as it stands, ready for the `edits` trait (a fresh object each time). */
+  op(): EditOp {
+    if (this.tool === "rectangle") return { tool: "rectangle", rect: normalizeRect(this.start, this.end) };
+    const points = this.points.map((p): Pixel => [p[0], p[1]]);
+    if (this.tool === "erase") return { tool: "erase", points, radius: this.radius };
+    return { tool: "paint", points, radius: this.radius, color: [...this.colour] as RGB };
+  }
+
+  preview(): Preview {
+    if (this.tool === "rectangle") return { kind: "rect", rect: normalizeRect(this.start, this.end) };
+    return { kind: "stroke", tool: this.tool, points: this.points, radius: this.radius, colour: this.colour };
+  }
+}
+
+/** `edits` with `op` appended, and where it sits. */
+export function appendEdit(edits: readonly EditOp[] | undefined, op: EditOp): { edits: EditOp[]; index: number } {
+  const next = [...(edits ?? []), op];
+  return { edits: next, index: next.length - 1 };
+}
+
+/**
+ * `edits` with the element at `index` (the stroke being dragged, which must still be the last)
+ * replaced by `op`; null when someone else changed the list meanwhile (a reset, a new sample),
+ * so the drag stops writing.
+ */
+export function replaceEdit(edits: readonly EditOp[] | undefined, index: number, op: EditOp): EditOp[] | null {
+  const current = edits ?? [];
+  if (current.length !== index + 1) return null;
+  return [...current.slice(0, index), op];
+}
+
+/** Leading-edge throttle: how long to wait before the next send is allowed. */
+export class Throttle {
+  private last = -Infinity;
+
+  constructor(readonly interval: number = STROKE_INTERVAL_MS) {}
+
+  /** Milliseconds until a send is allowed at `now` (0: send now). */
+  wait(now: number): number {
+    return Math.max(0, this.last + this.interval - now);
+  }
+
+  sent(now: number): void {
+    this.last = now;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The anywidget entry point: picks the view named by the model's `view` trait and renders it.
+ * A new view is a module with a render function, added to VIEWS.
+ */
+import type { AnyModel } from "@anywidget/types";
+import { renderExplorer } from "./explorer/explorer";
+import { renderHeatmap } from "./heatmap";
+
+type RenderView = (props: { model: AnyModel; el: HTMLElement }) => () => void;
+
+export const VIEWS: Record<string, RenderView> = {
+  heatmap: renderHeatmap as RenderView,
+  image_explorer: renderExplorer as RenderView,
+};
+
+export const DEFAULT_VIEW = "heatmap";
+
+function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void {
+  const name = (model.get("view") as string | undefined) ?? DEFAULT_VIEW;
+  const view = Object.prototype.hasOwnProperty.call(VIEWS, name) ? VIEWS[name] : undefined;
+  if (!view) {
+    const message = document.createElement("div");
+    message.className = "xw-view xw-message xw-error";
+    message.textContent = `xai_widgets: unknown view "${name}"; this front end knows ${Object.keys(VIEWS).join(", ")}.`;
+    el.appendChild(message);
+    return () => message.remove();
+  }
+  return view({ model, el });
+}
+
+export default { render };

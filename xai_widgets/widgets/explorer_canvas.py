@@ -1,0 +1,88 @@
+"""ExplorerCanvas: the browser half of the ImageExplorer (gallery, method panels, editing, display).
+
+Python owns every trait below except the ones marked "JS writes", which carry user intent.
+Arrays are bytes with a dtype and shape beside them. Display-only traits (colormap, sign,
+clip_percentile, opacity, reduction, show_mask) are applied in JS and never trigger Python work.
+
+Traits
+------
+samples, samples_shape        uint8 bytes (N, H, W, 3): gallery thumbnails of the original images
+sample_labels                 list of {"true": str|None, "predicted": str, "correct": bool|None}
+sample_index                  int, the selected sample (JS writes: gallery click, arrow keys)
+image, image_shape            uint8 bytes (H, W, 3): the selected sample as the model sees it now
+                              (after edits), shown under every panel
+mask, mask_shape              uint8 bytes (H, W): ground-truth mask of the selected sample, or b""
+show_mask                     bool (JS writes): draw the mask outline in every panel
+enabled_methods               list of method names, the panels in display order
+panels                        {method: {"values": bytes float16, "dtype": "float16",
+                              "shape": [C, H, W] (C may be 1), "signed": bool,
+                              "status": "idle"|"computing"|"error", "error": str,
+                              "elapsed_ms": float, "target": int, "delta": float|None}}
+                              A method in enabled_methods may be missing from panels until its
+                              first result; then JS shows "computing".
+target_label                  str, the class being explained (shown in the header)
+clicked_pixel                 [row, col] in image coordinates, or [] (JS writes: click a panel)
+edits                         list of edit operations, replayed on the original image in order
+                              (JS writes; [] means unedited). Each is one of
+                                {"tool": "paint", "points": [[r, c], ...], "radius": int, "color": [r, g, b] in 0..1}
+                                {"tool": "erase", "points": [[r, c], ...], "radius": int}
+                                {"tool": "rectangle", "rect": [r0, c0, r1, c1]}   (inclusive corners)
+                              paint sets the pixels within radius of the stroke to color; erase and
+                              rectangle fill with the baseline (0). While a stroke is dragged JS
+                              replaces the last element with the growing stroke, throttled.
+edit_tool                     "none" | "paint" | "erase" | "rectangle" (JS writes)
+brush_radius                  int (JS writes)
+brush_color                   [r, g, b] in 0..1 (JS writes)
+colormap                      "auto" (diverging for signed panels, sequential for unsigned) or a name
+sign, clip_percentile, opacity, reduction   as in HeatmapView (JS writes)
+status                        "idle" | "computing" | "error": the explorer as a whole
+error                         str: the last error message, shown; the view keeps working
+display_size                  int: CSS px of a panel's longer side (0: automatic)
+"""
+
+from __future__ import annotations
+
+import anywidget
+import traitlets as t
+
+from .static_files import CSS, bundle
+
+
+class ExplorerCanvas(anywidget.AnyWidget):
+    """The rendered part of :class:`~xai_widgets.widgets.image_explorer.ImageExplorer`."""
+
+    _esm = bundle()
+    _css = CSS
+
+    view = t.Unicode("image_explorer").tag(sync=True)
+
+    samples = t.Bytes(b"").tag(sync=True)
+    samples_shape = t.List(t.Int()).tag(sync=True)
+    sample_labels = t.List(t.Dict()).tag(sync=True)
+    sample_index = t.Int(0).tag(sync=True)
+
+    image = t.Bytes(b"").tag(sync=True)
+    image_shape = t.List(t.Int()).tag(sync=True)
+    mask = t.Bytes(b"").tag(sync=True)
+    mask_shape = t.List(t.Int()).tag(sync=True)
+    show_mask = t.Bool(True).tag(sync=True)
+
+    enabled_methods = t.List(t.Unicode()).tag(sync=True)
+    panels = t.Dict().tag(sync=True)
+    target_label = t.Unicode("").tag(sync=True)
+    clicked_pixel = t.List(t.Int(), maxlen=2).tag(sync=True)
+
+    edits = t.List(t.Dict()).tag(sync=True)
+    edit_tool = t.Enum(("none", "paint", "erase", "rectangle"), "none").tag(sync=True)
+    brush_radius = t.Int(3, min=1, max=32).tag(sync=True)
+    brush_color = t.List(t.Float(), default_value=[1.0, 1.0, 1.0], minlen=3, maxlen=3).tag(sync=True)
+
+    colormap = t.Unicode("auto").tag(sync=True)
+    sign = t.Enum(("all", "positive", "negative", "absolute"), "all").tag(sync=True)
+    clip_percentile = t.Float(99.5, min=50.0, max=100.0).tag(sync=True)
+    opacity = t.Float(0.7, min=0.0, max=1.0).tag(sync=True)
+    reduction = t.Enum(("sum", "abs_sum", "max_abs"), "sum").tag(sync=True)
+    display_size = t.Int(0).tag(sync=True)
+
+    status = t.Unicode("idle").tag(sync=True)
+    error = t.Unicode("").tag(sync=True)

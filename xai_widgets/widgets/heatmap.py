@@ -1,0 +1,68 @@
+"""HeatmapView: one attribution map drawn over its image, with display controls applied in JS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+from ..kernel.attribution import Attribution
+from .encoding import to_wire
+from .static_files import CSS, bundle
+
+
+class HeatmapView(anywidget.AnyWidget):
+    """An attribution over its image. Colormap, sign, clipping, opacity and channel reduction
+    only change the look and are applied in the browser; a click sets ``clicked_pixel``.
+
+    Build one with :meth:`from_attribution`, or set the traits yourself.
+    """
+
+    _esm = bundle()
+    _css = CSS
+
+    view = t.Unicode("heatmap").tag(sync=True)
+    image = t.Bytes(b"").tag(sync=True)
+    image_dtype = t.Unicode("float16").tag(sync=True)
+    image_shape = t.List(t.Int()).tag(sync=True)
+    attribution = t.Bytes(b"").tag(sync=True)
+    attribution_dtype = t.Unicode("float16").tag(sync=True)
+    attribution_shape = t.List(t.Int()).tag(sync=True)
+    mask = t.Bytes(b"").tag(sync=True)
+    mask_shape = t.List(t.Int()).tag(sync=True)
+
+    colormap = t.Unicode("RdBu_r").tag(sync=True)
+    sign = t.Enum(("all", "positive", "negative", "absolute"), "all").tag(sync=True)
+    clip_percentile = t.Float(99.5, min=50.0, max=100.0).tag(sync=True)
+    opacity = t.Float(0.7, min=0.0, max=1.0).tag(sync=True)
+    reduction = t.Enum(("sum", "abs_sum", "max_abs"), "sum").tag(sync=True)
+    display_size = t.Int(0).tag(sync=True)
+
+    clicked_pixel = t.List(t.Int(), maxlen=2).tag(sync=True)
+    status = t.Unicode("idle").tag(sync=True)
+    error = t.Unicode("").tag(sync=True)
+    elapsed_ms = t.Float(0.0).tag(sync=True)
+
+    def set_image(self, image: Any) -> None:
+        """Show ``image``, a (C, H, W) array in [0, 1]."""
+        self.image, self.image_dtype, self.image_shape = to_wire(image, "float16")
+
+    def set_attribution(self, values: Any) -> None:
+        """Show ``values``, a (C, H, W) or (H, W) attribution map."""
+        self.attribution, self.attribution_dtype, self.attribution_shape = to_wire(values, "float16")
+
+    def set_mask(self, mask: Any) -> None:
+        """Outline a boolean (H, W) mask, such as a ground-truth object."""
+        self.mask, _dtype, self.mask_shape = to_wire(mask, "uint8")
+
+    @classmethod
+    def from_attribution(cls, image: Any, result: Attribution, index: int = 0, **traits: Any) -> "HeatmapView":
+        """A view of sample ``index`` of an :class:`Attribution` over its input ``image`` (C, H, W)."""
+        if not result.signed and "colormap" not in traits:
+            traits["colormap"] = "inferno"
+        view = cls(**traits)
+        view.set_image(image)
+        view.set_attribution(result.values[index])
+        view.elapsed_ms = result.elapsed_ms
+        return view
