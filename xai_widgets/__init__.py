@@ -33,11 +33,13 @@ __all__ = [
     "UnknownMethodError",
     "methods",
     "HeatmapView",
+    "ImageExplorer",
+    "explore",
 ]
 
 # Views load the built front end, so they are imported on first use: the kernel works
 # (and its tests run) without the bundle.
-_WIDGETS = ("HeatmapView",)
+_WIDGETS = ("HeatmapView", "ImageExplorer", "explore")
 
 
 def __getattr__(name: str):

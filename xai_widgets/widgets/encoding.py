@@ -30,3 +30,23 @@ def to_wire(array: Any, dtype: str = "float16") -> tuple[bytes, str, list[int]]:
 def from_wire(data: bytes, dtype: str, shape: list[int]) -> np.ndarray:
     """The inverse of :func:`to_wire` (used by tests and by views reading JS-made arrays)."""
     return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+def to_display_uint8(images: Any, max_size: int | None = None) -> np.ndarray:
+    """(N, C, H, W) or (C, H, W) floats in [0, 1] as uint8 (…, H, W, 3) RGB for the browser.
+
+    One channel is repeated to grey; ``max_size`` shrinks (nearest, by a whole stride) so the
+    longer side is at most that, for thumbnails.
+    """
+    if isinstance(images, torch.Tensor):
+        images = images.detach().cpu().numpy()
+    array = np.asarray(images, dtype=np.float32)
+    array = np.moveaxis(array, -3, -1)
+    if array.shape[-1] == 1:
+        array = np.repeat(array, 3, axis=-1)
+    if array.shape[-1] != 3:
+        raise ValueError(f"images need 1 or 3 channels to display, got {array.shape[-1]}")
+    if max_size is not None:
+        stride = max(1, -(-max(array.shape[-3], array.shape[-2]) // max_size))
+        array = array[..., ::stride, ::stride, :]
+    return np.ascontiguousarray((np.clip(array, 0.0, 1.0) * 255 + 0.5).astype(np.uint8))

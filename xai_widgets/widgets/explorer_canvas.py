@@ -20,6 +20,8 @@ panels                        {method: {"values": bytes float16, "dtype": "float
                               "elapsed_ms": float, "target": int, "delta": float|None}}
                               A method in enabled_methods may be missing from panels until its
                               first result; then JS shows "computing".
+target                        int, the class explained; -1 means the predicted class (Python writes it
+                              when a prediction bar is clicked; linkable across views)
 target_label                  str, the class being explained (shown in the header)
 clicked_pixel                 [row, col] in image coordinates, or [] (JS writes: click a panel)
 edits                         list of edit operations, replayed on the original image in order
@@ -69,6 +71,7 @@ class ExplorerCanvas(anywidget.AnyWidget):
 
     enabled_methods = t.List(t.Unicode()).tag(sync=True)
     panels = t.Dict().tag(sync=True)
+    target = t.Int(-1).tag(sync=True)
     target_label = t.Unicode("").tag(sync=True)
     clicked_pixel = t.List(t.Int(), maxlen=2).tag(sync=True)
 

@@ -1,0 +1,99 @@
+"""Train `ShapesCNN` on the synthetic shapes data in seconds on a CPU, deterministically.
+
+`python -m xai_widgets.zoo.train_shapes` retrains it and writes the shipped weights file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .models import SHAPES_WEIGHTS, ShapesCNN
+from .shapes import make_shapes
+
+# Kept apart from any training seed, so test images are never training images.
+TEST_SEED_OFFSET = 1_000_000
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 500) -> float:
+    """Fraction of `images` that `model` (put in eval mode) classifies as `labels`."""
+    model.eval()
+    correct = sum(
+        int((model(images[start:start + batch_size]).argmax(1) == labels[start:start + batch_size]).sum())
+        for start in range(0, len(labels), batch_size)
+    )
+    return correct / len(labels)
+
+
+def train_shapes_model(
+    seed: int = 0,
+    n_train: int = 4000,
+    epochs: int = 4,
+    threads: int = 2,
+    n_test: int = 1000,
+    batch_size: int = 32,
+    max_lr: float = 6e-3,
+) -> tuple[ShapesCNN, float]:
+    """Train a fresh `ShapesCNN`; return it in eval mode with its accuracy on `n_test` unseen images.
+
+    The same arguments give the same weights: seeded data, seeded init and a seeded batch order.
+    The defaults reach 98-99% test accuracy (seeds 0-3) in about 10 s on two idle CPU cores.
+    """
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        train = make_shapes(n_train, seed=seed)
+        test = make_shapes(n_test, seed=seed + TEST_SEED_OFFSET)
+        torch.manual_seed(seed)
+        # channels_last makes the CPU convolutions markedly faster; the weights are made contiguous on return.
+        model = ShapesCNN(num_classes=len(train.class_names)).to(memory_format=torch.channels_last)
+        images = train.images.contiguous(memory_format=torch.channels_last)
+        order_generator = torch.Generator().manual_seed(seed)
+        steps_per_epoch = -(-n_train // batch_size)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
+        # A one-cycle warm-up then decay converges in few epochs, which the time budget needs.
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=max_lr, total_steps=epochs * steps_per_epoch, pct_start=0.25
+        )
+        loss_fn = nn.CrossEntropyLoss()
+        model.train()
+        for _ in range(epochs):
+            order = torch.randperm(n_train, generator=order_generator)
+            for start in range(0, n_train, batch_size):
+                batch = order[start:start + batch_size]
+                optimizer.zero_grad(set_to_none=True)
+                loss_fn(model(images[batch]), train.labels[batch]).backward()
+                optimizer.step()
+                schedule.step()
+        model = model.to(memory_format=torch.contiguous_format)
+        return model.eval(), accuracy(model, test.images, test.labels)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--output", default=str(SHAPES_WEIGHTS), help="where to write the state_dict")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    model, test_accuracy = train_shapes_model(seed=args.seed, threads=args.threads)
+    elapsed = time.perf_counter() - started
+    state = {
+        name: (tensor.to(torch.float32) if tensor.is_floating_point() else tensor).contiguous()
+        for name, tensor in model.state_dict().items()
+    }
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, args.output)
+    print(f"test accuracy {test_accuracy:.4f}, trained in {elapsed:.1f} s, weights written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
