@@ -45,22 +45,13 @@ export function hexToRgb(hex: string): RGB | null {
 }
 
 /**
- * The points to add to a stroke ending at `last` so that it reaches `next`: none when it is
- * the same pixel, else evenly spaced points at most `spacing` apart (Chebyshev), ending at
- * `next`, so a fast drag leaves no gaps between brush discs.
+ * The point to add to a stroke ending at `last` when the pointer reaches `next`: none when it
+ * is the same pixel. Python joins consecutive points with segments, so a fast drag that skips
+ * pixels leaves no gaps and needs no points in between.
  */
-export function strokeSteps(last: Pixel | undefined, next: Pixel, spacing: number): Pixel[] {
-  if (!last) return [[next[0], next[1]]];
-  const dr = next[0] - last[0];
-  const dc = next[1] - last[1];
-  const distance = Math.max(Math.abs(dr), Math.abs(dc));
-  if (distance === 0) return [];
-  const steps = Math.ceil(distance / Math.max(1, spacing));
-  const points: Pixel[] = [];
-  for (let k = 1; k <= steps; k++) {
-    points.push([Math.round(last[0] + (dr * k) / steps), Math.round(last[1] + (dc * k) / steps)]);
-  }
-  return points;
+export function strokeStep(last: Pixel | undefined, next: Pixel): Pixel[] {
+  if (last && last[0] === next[0] && last[1] === next[1]) return [];
+  return [[next[0], next[1]]];
 }
 
 /** Inclusive [r0, c0, r1, c1] with r0 <= r1 and c0 <= c1, whichever corner the drag began at. */
@@ -94,7 +85,7 @@ export class EditGesture {
       this.end = pixel;
       return changed;
     }
-    const added = strokeSteps(this.points[this.points.length - 1], pixel, this.radius);
+    const added = strokeStep(this.points[this.points.length - 1], pixel);
     this.points.push(...added);
     return added.length > 0;
   }

@@ -2,6 +2,17 @@
  * The image_explorer view: header, gallery, tool and display rows, and a grid of tiles (the
  * input image, then one panel per enabled method), redrawn once per animation frame from the
  * traits; pointer and key events write back only user intent.
+ *
+ * DOM (what browser tests select on):
+ *   .xw-explorer[data-tool]            > .xw-explorer-header > .xw-target-label, .xw-explorer-status[data-status]
+ *   .xw-explorer-error (Python's error), .xw-message (front-end decoding problems)
+ *   .xw-gallery > .xw-gallery-item[data-index][data-correct=correct|wrong|unknown](.xw-selected)
+ *   .xw-toolbar > .xw-tool[data-tool=none|paint|erase|rectangle](.xw-active), .xw-brush-radius, .xw-brush-color, .xw-reset
+ *   .xw-display-controls > select.xw-colormap, select.xw-sign, input.xw-clip, input.xw-opacity,
+ *                          select.xw-reduction, input.xw-show-mask
+ *   .xw-grid > .xw-tile.xw-input-tile[data-tile=input] canvas.xw-input-canvas,
+ *              .xw-tile.xw-panel[data-method][data-status] canvas.xw-panel-canvas[data-painted][data-painted-at]
+ *              (+ .xw-panel-status[data-status], .xw-panel-readout, .xw-colorbar)
  */
 import type { AnyModel } from "@anywidget/types";
 import { decodeTrait } from "../heatmap";
@@ -65,6 +76,16 @@ function brushColour(value: unknown): RGB {
   return value.map((v) => Math.min(1, Math.max(0, Number(v) || 0))) as RGB;
 }
 
+/** Keep a drag's events on the canvas it began on; a synthetic event's pointer cannot be captured. */
+function capture(canvas: HTMLCanvasElement, pointerId: number): void {
+  if (typeof canvas.setPointerCapture !== "function") return;
+  try {
+    canvas.setPointerCapture(pointerId);
+  } catch {
+    // NotFoundError: no active pointer with this id (events dispatched by a script).
+  }
+}
+
 export function renderExplorer({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const listeners = new Listeners();
   const tileListeners = new Listeners();
@@ -82,7 +103,11 @@ export function renderExplorer({ model, el }: { model: Model; el: HTMLElement })
   const errorBox = element("div", "xw-explorer-error", root);
   errorBox.setAttribute("role", "alert");
   const message = element("div", "xw-message xw-error", root);
-  const gallery = new Gallery(root, (index) => write("sample_index", index));
+  const gallery = new Gallery(
+    root,
+    (index) => write("sample_index", index),
+    () => model.get("sample_index") ?? 0,
+  );
   const toolbar = new Toolbar(root, listeners, write);
   const controls = new DisplayControls(root, listeners, write);
   const grid = element("div", "xw-grid", root);
@@ -295,7 +320,7 @@ export function renderExplorer({ model, el }: { model: Model; el: HTMLElement })
       const pixel = eventToPixel(event, canvas, imageGrid[0], imageGrid[1]);
       if (!pixel) return;
       event.preventDefault();
-      if (typeof canvas.setPointerCapture === "function" && event.pointerId !== undefined) canvas.setPointerCapture(event.pointerId);
+      capture(canvas, event.pointerId);
       const gesture = new EditGesture(tool, pixel, clampRadius(model.get("brush_radius")), brushColour(model.get("brush_color")));
       gestures++;
       drag = { gesture, canvas, pointerId: event.pointerId, index: -1, revision: 0, sentRevision: 0 };
@@ -307,22 +332,26 @@ export function renderExplorer({ model, el }: { model: Model; el: HTMLElement })
       }
       schedule();
     });
+    /** Follow a drag on this canvas to the event's pixel; true when the operation grew. */
+    const follow = (event: PointerEvent): boolean => {
+      if (!drag || drag.canvas !== canvas || drag.pointerId !== event.pointerId || !imageGrid) return false;
+      const pixel = clampedPixel(event.clientX, event.clientY, canvas.getBoundingClientRect(), imageGrid[0], imageGrid[1]);
+      if (!pixel || !drag.gesture.move(pixel)) return false;
+      drag.revision++;
+      schedule();
+      return true;
+    };
     tileListeners.on<PointerEvent>(canvas, "pointermove", (event) => {
-      if (drag && drag.canvas === canvas && drag.pointerId === event.pointerId && imageGrid) {
-        const pixel = clampedPixel(event.clientX, event.clientY, canvas.getBoundingClientRect(), imageGrid[0], imageGrid[1]);
-        if (pixel && drag.gesture.move(pixel)) {
-          drag.revision++;
-          schedule();
-          sendStroke(false);
-        }
-      }
+      if (follow(event)) sendStroke(false);
       if (panel) {
         const size = gridOf(tile);
         panel.showReadout(size ? eventToPixel(event, canvas, size[0], size[1]) : null);
       }
     });
     const finish = (commit: boolean) => (event: PointerEvent) => {
-      if (drag && drag.canvas === canvas && drag.pointerId === event.pointerId) endDrag(commit);
+      if (!drag || drag.canvas !== canvas || drag.pointerId !== event.pointerId) return;
+      if (commit) follow(event);
+      endDrag(commit);
     };
     tileListeners.on(canvas, "pointerup", finish(true));
     tileListeners.on(canvas, "pointercancel", finish(false));

@@ -47,6 +47,8 @@ export class Gallery {
   constructor(
     parent: HTMLElement,
     private readonly onSelect: (index: number) => void,
+    /** The selection as the model has it now: key presses may come faster than redraws. */
+    private readonly currentIndex: () => number,
   ) {
     this.root = element("div", "xw-gallery", parent);
     this.root.tabIndex = 0;
@@ -54,10 +56,11 @@ export class Gallery {
     this.root.setAttribute("aria-label", "Samples; use the left and right arrow keys to choose one");
     this.message = element("div", "xw-message xw-error", parent);
     this.listeners.on<KeyboardEvent>(this.root, "keydown", (event) => {
-      const next = stepIndex(this.selected, event.key, this.items.length);
+      const current = this.currentIndex();
+      const next = stepIndex(current, event.key, this.items.length);
       if (next === null) return;
       event.preventDefault();
-      if (next !== this.selected) this.onSelect(next);
+      if (next !== current) this.onSelect(next);
     });
   }
 
