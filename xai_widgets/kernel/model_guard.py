@@ -28,33 +28,40 @@ def preserved(model: nn.Module, eval_mode: bool = True) -> Iterator[nn.Module]:
 
     Parameters are frozen (``requires_grad=False``) inside so that backward passes compute
     input gradients only; they, the train/eval flags, ``.grad`` and any hook a method
-    registered are put back on exit, also when the block raises.
+    registered are put back on exit, also when the block raises. Only what differs is
+    written back: entering and leaving costs microseconds on a typical model.
     """
     modules = list(model.modules())
     training = [m.training for m in modules]
     params = list(model.parameters())
     requires_grad = [p.requires_grad for p in params]
     grads = [p.grad for p in params]
-    hooks = [{name: dict(getattr(m, name, {}) or {}) for name in _HOOK_DICTS} for m in modules]
+    hooks = [{name: tuple(d) for name in _HOOK_DICTS if (d := m.__dict__.get(name))} for m in modules]
     try:
         if eval_mode:
-            model.eval()
-        for p in params:
-            p.requires_grad_(False)
+            for m, flag in zip(modules, training):
+                if flag:
+                    m.training = False
+        for p, flag in zip(params, requires_grad):
+            if flag:
+                p.requires_grad_(False)
         yield model
     finally:
         for m, flag in zip(modules, training):
-            m.training = flag
+            if m.training != flag:
+                m.training = flag
         for p, flag, grad in zip(params, requires_grad, grads):
-            p.requires_grad_(flag)
-            p.grad = grad
+            if p.requires_grad != flag:
+                p.requires_grad_(flag)
+            if p.grad is not grad:
+                p.grad = grad
         for m, saved in zip(modules, hooks):
-            for name, before in saved.items():
-                current = getattr(m, name, None)
-                if current is None:
-                    continue
-                for key in [k for k in current if k not in before]:
-                    del current[key]
+            for name in _HOOK_DICTS:
+                current = m.__dict__.get(name)
+                before = saved.get(name, ())
+                if current and len(current) != len(before):
+                    for key in [k for k in current if k not in before]:
+                        del current[key]
 
 
 def model_device(model: nn.Module) -> torch.device | None:

@@ -53,20 +53,20 @@ def occlusion(
 
     with torch.no_grad():
         full_scores = runner.scores(x, target)
-    drops = torch.empty(n_windows * n, device=x.device, dtype=full_scores.dtype)
+    drops = torch.empty((n_windows, n), device=x.device, dtype=full_scores.dtype)
 
-    # Occluded copies are laid out window-major: item k is sample k % n under window k // n.
+    # Each chunk is a run of windows applied to the whole batch at once, by broadcasting.
     def work(start: int, stop: int) -> None:
-        items = torch.arange(start, stop, device=x.device)
-        rows, window_index = items % n, items // n
-        mask = _window_masks(covers, counts, window_index)[:, None]
-        occluded = torch.where(mask, bs[rows], xs[rows])
+        masks = _window_masks(covers, counts, torch.arange(start, stop, device=x.device))
+        occluded = torch.where(masks[:, None, None], bs[None], xs[None]).flatten(0, 1)
+        if tabular:
+            occluded = occluded[:, 0]
         with torch.no_grad():
-            scores = runner.scores(occluded[:, 0] if tabular else occluded, target[rows])
-        drops[start:stop] = full_scores[rows] - scores
+            scores = runner.scores(occluded, target.repeat(stop - start))
+        drops[start:stop] = full_scores[None] - scores.view(stop - start, n)
 
-    runner.chunks(n_windows * n, x.shape[1:], backward=False, work=work)
-    total = drops.view(n_windows, n).T.reshape(n, *counts).to(x.dtype)
+    runner.chunks(n_windows, x.shape[1:], backward=False, work=work, unit=n)
+    total = drops.T.reshape(n, *counts).to(x.dtype)
     coverage = torch.ones(counts, device=x.device, dtype=x.dtype)
     for cover in covers:
         # Each contraction replaces the leading window axis by the spatial axis it covers.
