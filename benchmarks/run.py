@@ -13,6 +13,7 @@ import statistics
 import time
 import warnings
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -24,18 +25,21 @@ from .cases import Case, build_cases
 from .memory import PeakMemory
 
 
-def median_ms(run, device: torch.device, repeats: int) -> float:
-    run()  # warm-up: allocator, caches, lazy initialisation
-    times = []
+def median_ms(runs: dict[str, Callable[[], object]], device: torch.device, repeats: int) -> dict[str, float]:
+    """Median wall time of each run, interleaved round by round so machine noise hits all alike."""
+    for run in runs.values():
+        run()  # warm-up: allocator, caches, lazy initialisation
+    times: dict[str, list[float]] = {label: [] for label in runs}
     for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        start = time.perf_counter()
-        run()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for label, run in runs.items():
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            start = time.perf_counter()
+            run()
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            times[label].append((time.perf_counter() - start) * 1000)
+    return {label: statistics.median(values) for label, values in times.items()}
 
 
 def peak_mb(run, device: torch.device) -> float:
@@ -83,15 +87,14 @@ def bench_model(name: str, model, shape, batch: int, device, quick: bool) -> lis
     rows = []
     for case in build_cases(model, x, target):
         heavy = case.passes * batch * x[0].numel() > 5e6
-        repeats = 1 if (quick or heavy) else 5
+        repeats = 1 if quick else 3 if heavy else 7
         ours = lambda: explainer.attribute(x, case.method, target=target, **case.params)  # noqa: E731
-        ours_ms = median_ms(ours, device, repeats)
-        default_ms = median_ms(case.captum_default, device, repeats)
-        options = {"defaults": default_ms}
-        for label, run in case.captum_options.items():
-            options[label] = median_ms(run, device, repeats)
+        runs = {"ours": ours, "defaults": case.captum_default, **case.captum_options}
+        runs["floor"] = floor_run(model, x, target, case, runner)
+        medians = median_ms(runs, device, repeats)
+        options = {label: ms for label, ms in medians.items() if label not in ("ours", "floor")}
         best_label = min(options, key=options.get)
-        floor_ms = median_ms(floor_run(model, x, target, case, runner), device, repeats)
+        ours_ms, default_ms, floor_ms = medians["ours"], medians["defaults"], medians["floor"]
         best_run = case.captum_options.get(best_label, case.captum_default)
         row = dict(
             model=name, batch=batch, method=case.method, ours_ms=ours_ms, captum_default_ms=default_ms,

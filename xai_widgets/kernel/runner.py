@@ -117,6 +117,15 @@ class ModelRunner:
             if self.progress is not None:
                 self.progress(start / n_items)
 
+    def batch_slices(self, x: torch.Tensor, backward: bool) -> list[slice]:
+        """Split a batch into slices that fit one pass each (usually a single slice).
+
+        Methods that repeat each sample many times chunk over repetitions of a whole slice,
+        so a batch too large for one pass is first cut here.
+        """
+        size = self.chunk_size(x.shape[1:], backward)
+        return [slice(start, min(start + size, x.shape[0])) for start in range(0, x.shape[0], size)]
+
     def _budget(self) -> float:
         if self.memory_budget is not None:
             return float(self.memory_budget)

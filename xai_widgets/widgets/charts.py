@@ -10,7 +10,7 @@ import ipywidgets as w
 import numpy as np
 
 _FIGURE_LAYOUT = dict(width="340px", height="230px")
-_MARGIN = dict(top=30, bottom=50, left=50, right=10)
+_MARGIN = dict(top=30, bottom=60, left=55, right=10)
 _DEFAULT = "#4c78a8"
 _HIGHLIGHT = "#e45756"
 

@@ -38,10 +38,10 @@ class ShapesCNN(nn.Module):
         super().__init__()
         self.features = nn.Sequential(
             OrderedDict(
-                _conv_block(3, 24, 1, kernel_size=5, stride=2)
-                + _conv_block(24, 32, 2)
+                _conv_block(3, 16, 1, kernel_size=5, stride=2)
+                + _conv_block(16, 24, 2)
                 + [("pool2", nn.MaxPool2d(2))]
-                + _conv_block(32, 48, 3)
+                + _conv_block(24, 48, 3)
                 + [("pool3", nn.MaxPool2d(2))]
                 + _conv_block(48, 64, 4)
             )
@@ -60,7 +60,7 @@ def load_shapes_model(pretrained: bool = True, device: torch.device | str | None
         if not SHAPES_WEIGHTS.is_file():
             raise FileNotFoundError(
                 f"trained weights not found at {SHAPES_WEIGHTS}; "
-                "create them with `python -m xai_widgets.zoo.train_shapes` (about 15 s on a CPU)"
+                "create them with `python -m xai_widgets.zoo.train_shapes` (about 10 s on a CPU)"
             )
         model.load_state_dict(torch.load(SHAPES_WEIGHTS, map_location="cpu", weights_only=True))
     return model.to(device).eval()

@@ -38,21 +38,28 @@ def integrated_gradients(
     alphas_np, weights_np = quadrature(rule, n_steps)
     alphas = torch.as_tensor(alphas_np, dtype=x.dtype, device=x.device)
     weights = torch.as_tensor(weights_np, dtype=x.dtype, device=x.device)
-    n = x.shape[0]
-    broadcast = (-1, *([1] * (x.ndim - 1)))
-    path_grad = torch.zeros_like(x)
-
-    # Path points are laid out step-major: item k is sample k % n at step k // n.
-    def work(start: int, stop: int) -> None:
-        items = torch.arange(start, stop, device=x.device)
-        rows, steps = items % n, items // n
-        points = base[rows] + alphas[steps].view(broadcast) * diff[rows]
-        grads, _ = runner.gradients(points, target[rows])
-        path_grad.index_add_(0, rows, grads * weights[steps].view(broadcast))
-
-    runner.chunks(n * n_steps, x.shape[1:], backward=True, work=work)
+    broadcast = (-1, *([1] * x.ndim))
+    path_grad = torch.empty_like(x)
+    for part in runner.batch_slices(x, backward=True):
+        path_grad[part] = _path_gradient(runner, base[part], diff[part], target[part], alphas, weights, broadcast)
     values = diff * path_grad
     with torch.no_grad():
         ends = runner.scores(torch.cat([x, base]), torch.cat([target, target]))
+    n = x.shape[0]
     delta = values.flatten(1).sum(1) - (ends[:n] - ends[n:])
     return values, delta
+
+
+def _path_gradient(runner, base, diff, target, alphas, weights, broadcast) -> torch.Tensor:
+    """Weighted sum over the path of the gradients at base + alpha * diff, chunked over steps."""
+    n = base.shape[0]
+    total = torch.zeros_like(base)
+
+    def work(start: int, stop: int) -> None:
+        # Steps start..stop of every sample at once: (steps, n, ...) flattened to one batch.
+        points = base[None] + alphas[start:stop].view(broadcast) * diff[None]
+        grads, _ = runner.gradients(points.flatten(0, 1), target.repeat(stop - start))
+        total.add_((grads.view(stop - start, *base.shape) * weights[start:stop].view(broadcast)).sum(0))
+
+    runner.chunks(len(alphas), base.shape[1:], backward=True, work=work, unit=n)
+    return total

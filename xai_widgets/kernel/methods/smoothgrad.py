@@ -28,24 +28,25 @@ def smoothgrad(
     (Adebayo et al., 2018) takes their variance. The noise std is ``noise`` times each
     sample's value range (max - min).
     """
-    n = x.shape[0]
     value_range = (x.flatten(1).max(1).values - x.flatten(1).min(1).values).view(-1, *([1] * (x.ndim - 1)))
     std = noise * value_range
     generator = torch.Generator(device=x.device).manual_seed(seed)
-    # Draw all noise up front (sample-major) so the result does not depend on the chunking.
+    # Draw all noise up front so the result does not depend on how the work is chunked.
     noise_draws = torch.randn((n_samples, *x.shape), generator=generator, device=x.device, dtype=x.dtype)
     total = torch.zeros_like(x)
     total_sq = torch.zeros_like(x)
-    sample_of = torch.arange(n, device=x.device).repeat(n_samples)
+    for part in runner.batch_slices(x, backward=True):
+        n = part.stop - part.start
 
-    def work(start: int, stop: int) -> None:
-        rows = sample_of[start:stop]
-        noisy = x[rows] + std[rows] * noise_draws.view(-1, *x.shape[1:])[start:stop]
-        grads, _ = runner.gradients(noisy, target[rows])
-        total.index_add_(0, rows, grads)
-        total_sq.index_add_(0, rows, grads * grads)
+        def work(start: int, stop: int, part: slice = part, n: int = n) -> None:
+            # Noise samples start..stop of every sample in the slice, as one batch.
+            noisy = x[None, part] + std[None, part] * noise_draws[start:stop, part]
+            grads, _ = runner.gradients(noisy.flatten(0, 1), target[part].repeat(stop - start))
+            grads = grads.view(stop - start, n, *x.shape[1:])
+            total[part] += grads.sum(0)
+            total_sq[part] += (grads * grads).sum(0)
 
-    runner.chunks(n * n_samples, x.shape[1:], backward=True, work=work)
+        runner.chunks(n_samples, x.shape[1:], backward=True, work=work, unit=n)
     mean = total / n_samples
     if variant == "smoothgrad":
         return mean, None
