@@ -210,12 +210,42 @@ class JupyterLabServer:
         workspace = workspace or f"t{uuid.uuid4().hex[:12]}"
         return f"{self.base_url}/lab/workspaces/{workspace}/tree/{path}?token={self.token}"
 
+    def notebook_url(self, path: str) -> str:
+        """The URL at which this front end opens notebook ``path``; :func:`open_notebook` uses it."""
+        return self.lab_url(path)
+
     def log_text(self) -> str:
         """Everything the server has printed so far (also after exit, until the folder is removed)."""
         try:
             return self.log_path.read_text(errors="replace")
         except FileNotFoundError:
             return self.saved_log
+
+
+class NotebookServer(JupyterLabServer):
+    """``jupyter notebook`` (Notebook 7) with the same isolation and ``window.jupyterapp`` exposed,
+    so the notebook helpers below work on its pages too (its notebook view is a JupyterLab
+    ``NotebookPanel`` with the same commands)."""
+
+    def command(self) -> list[str]:
+        args = [
+            sys.executable, "-m", "jupyter", "notebook",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root_dir}",
+            "--JupyterNotebookApp.expose_app_in_browser=True",
+            f"--JupyterNotebookApp.user_settings_dir={self._scratch / 'user-settings'}",
+            f"--JupyterNotebookApp.workspaces_dir={self._scratch / 'workspaces'}",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.append("--allow-root")
+        return args
+
+    def notebook_url(self, path: str) -> str:
+        return f"{self.base_url}/notebooks/{path}?token={self.token}"
 
 
 def write_notebook(root_dir: Path, name: str, cells: Sequence[str], kernel_name: str = "python3") -> str:
@@ -346,7 +376,7 @@ _CELL_OUTPUTS = (
 
 def open_notebook(page: Any, server: JupyterLabServer, path: str, timeout_ms: float = 90_000) -> None:
     """Open notebook ``path`` (relative to the server root) and wait until its kernel is idle."""
-    page.goto(server.lab_url(path), timeout=timeout_ms)
+    page.goto(server.notebook_url(path), timeout=timeout_ms)
     page.wait_for_function(
         "(path) => {"
         + _PANEL
@@ -485,6 +515,23 @@ def click_cell(page: Any, canvas: Any, row: int, col: int, grid: tuple[int, int]
     x, y = cell_centre(box, row, col, grid)
     page.mouse.click(x, y)
     return x, y
+
+
+def drag_cells(
+    page: Any, canvas: Any, start: tuple[int, int], end: tuple[int, int], grid: tuple[int, int], steps: int = 8
+) -> None:
+    """Press the mouse on the centre of data cell ``start`` (row, col) of a canvas showing a
+    (height, width) ``grid``, move in ``steps`` to the centre of cell ``end``, and release."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    if box is None:
+        raise AssertionError("the canvas is not visible, so it cannot be dragged on")
+    x0, y0 = cell_centre(box, *start, grid)
+    x1, y1 = cell_centre(box, *end, grid)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=steps)
+    page.mouse.up()
 
 
 def backing_cell_centre(shape: tuple[int, ...], row: int, col: int, grid: tuple[int, int]) -> tuple[float, float]:

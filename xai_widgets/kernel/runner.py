@@ -15,7 +15,7 @@ from .errors import InputError, ModelOutputError, NotDifferentiableError
 _BACKWARD_FACTOR = 3.0
 # On the CPU, passes much larger than this run slower per input (the working set leaves the
 # caches) while saving no per-pass overhead worth having; on a GPU the budget is free memory.
-_CPU_BUDGET_BYTES = 256 * 1024**2
+_CPU_BUDGET_BYTES = 128 * 1024**2
 
 
 class ModelRunner:

@@ -34,10 +34,10 @@ def control_for(param: ParamSpec, layers: list[str], spatial: int) -> w.ValueWid
         options += [(choice, choice) for choice in param.choices]
         return w.Dropdown(options=options, value=param.default, **common)
     if param.kind == "layer":
-        return w.Dropdown(options=[("auto", None)] + [(name, name) for name in layers], value=None, **common)
+        return w.Dropdown(options=[("auto", None)] + [(name, name) for name in layers], index=0, **common)
     if param.kind == "window":
         sizes = [size for size in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64) if size <= max(spatial, 1)]
-        return w.Dropdown(options=[("auto", None)] + [(str(s), s) for s in sizes], value=None, **common)
+        return w.Dropdown(options=[("auto", None)] + [(str(s), s) for s in sizes], index=0, **common)
     raise ValueError(f"no control for parameter kind {param.kind!r}")
 
 
