@@ -1,41 +1,12 @@
 """xai_widgets: live, linked Jupyter widgets that explain PyTorch models."""
 
-from .kernel import (
-    Attribution,
-    Explainer,
-    ExplainerError,
-    InputError,
-    LayerNotFoundError,
-    MethodSpec,
-    ModelOutputError,
-    NotDifferentiableError,
-    ParameterError,
-    ParamSpec,
-    TargetError,
-    UnknownMethodError,
-)
+from .kernel import *  # noqa: F403  (the kernel's public names)
+from .kernel import __all__ as _KERNEL_NAMES
 from .kernel.registry import methods
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Attribution",
-    "Explainer",
-    "ExplainerError",
-    "InputError",
-    "LayerNotFoundError",
-    "MethodSpec",
-    "ModelOutputError",
-    "NotDifferentiableError",
-    "ParamSpec",
-    "ParameterError",
-    "TargetError",
-    "UnknownMethodError",
-    "methods",
-    "HeatmapView",
-    "ImageExplorer",
-    "explore",
-]
+__all__ = [*_KERNEL_NAMES, "methods", "HeatmapView", "ImageExplorer", "explore"]
 
 # Views load the built front end, so they are imported on first use: the kernel works
 # (and its tests run) without the bundle.

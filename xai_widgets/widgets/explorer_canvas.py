@@ -47,10 +47,11 @@ from __future__ import annotations
 import anywidget
 import traitlets as t
 
+from .display_traits import DisplayTraits
 from .static_files import CSS, bundle
 
 
-class ExplorerCanvas(anywidget.AnyWidget):
+class ExplorerCanvas(DisplayTraits, anywidget.AnyWidget):
     """The rendered part of :class:`~xai_widgets.widgets.image_explorer.ImageExplorer`."""
 
     _esm = bundle()
@@ -81,11 +82,6 @@ class ExplorerCanvas(anywidget.AnyWidget):
     brush_color = t.List(t.Float(), default_value=[1.0, 1.0, 1.0], minlen=3, maxlen=3).tag(sync=True)
 
     colormap = t.Unicode("auto").tag(sync=True)
-    sign = t.Enum(("all", "positive", "negative", "absolute"), "all").tag(sync=True)
-    clip_percentile = t.Float(99.5, min=50.0, max=100.0).tag(sync=True)
-    opacity = t.Float(0.7, min=0.0, max=1.0).tag(sync=True)
-    reduction = t.Enum(("sum", "abs_sum", "max_abs"), "sum").tag(sync=True)
-    display_size = t.Int(0).tag(sync=True)
 
     status = t.Unicode("idle").tag(sync=True)
     error = t.Unicode("").tag(sync=True)

@@ -9,10 +9,11 @@ import traitlets as t
 
 from ..kernel.attribution import Attribution
 from .encoding import to_wire
+from .display_traits import DisplayTraits
 from .static_files import CSS, bundle
 
 
-class HeatmapView(anywidget.AnyWidget):
+class HeatmapView(DisplayTraits, anywidget.AnyWidget):
     """An attribution over its image. Colormap, sign, clipping, opacity and channel reduction
     only change the look and are applied in the browser; a click sets ``clicked_pixel``.
 
@@ -33,11 +34,6 @@ class HeatmapView(anywidget.AnyWidget):
     mask_shape = t.List(t.Int()).tag(sync=True)
 
     colormap = t.Unicode("RdBu_r").tag(sync=True)
-    sign = t.Enum(("all", "positive", "negative", "absolute"), "all").tag(sync=True)
-    clip_percentile = t.Float(99.5, min=50.0, max=100.0).tag(sync=True)
-    opacity = t.Float(0.7, min=0.0, max=1.0).tag(sync=True)
-    reduction = t.Enum(("sum", "abs_sum", "max_abs"), "sum").tag(sync=True)
-    display_size = t.Int(0).tag(sync=True)
 
     clicked_pixel = t.List(t.Int(), maxlen=2).tag(sync=True)
     status = t.Unicode("idle").tag(sync=True)

@@ -1,0 +1,18 @@
+"""Traits that only change how a map looks; every view with heatmaps shares them, and JS applies them."""
+
+from __future__ import annotations
+
+import traitlets as t
+
+SIGNS = ("all", "positive", "negative", "absolute")
+REDUCTIONS = ("sum", "abs_sum", "max_abs")
+
+
+class DisplayTraits(t.HasTraits):
+    """Colormap, sign filter, percentile clipping, overlay opacity and channel reduction."""
+
+    sign = t.Enum(SIGNS, "all").tag(sync=True)
+    clip_percentile = t.Float(99.5, min=50.0, max=100.0).tag(sync=True)
+    opacity = t.Float(0.7, min=0.0, max=1.0).tag(sync=True)
+    reduction = t.Enum(REDUCTIONS, "sum").tag(sync=True)
+    display_size = t.Int(0).tag(sync=True)
