@@ -162,3 +162,13 @@ def test_progress_reports_each_pass_and_can_stop_the_call():
     with pytest.raises(Stop):
         xw.Explainer(model, memory_budget=1).attribute(torch.rand(1, 3, 12, 12), "occlusion", progress=stop)
     assert all(p.requires_grad for p in model.parameters())
+
+
+def test_signedness_follows_the_parameters_that_decide_it():
+    explainer = xw.Explainer(ReluCNN())
+    x = torch.rand(1, 3, 12, 12)
+    assert not explainer.attribute(x, "grad_cam").signed
+    assert explainer.attribute(x, "grad_cam", relu=False).signed
+    assert explainer.attribute(x, "smoothgrad", n_samples=2).signed
+    assert not explainer.attribute(x, "smoothgrad", n_samples=2, variant="vargrad").signed
+    assert not explainer.attribute(x, "saliency").signed

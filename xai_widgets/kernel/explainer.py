@@ -102,7 +102,7 @@ class Explainer:
             target=targets.cpu(),
             elapsed_ms=elapsed_ms,
             delta=None if delta is None else delta.detach().float().cpu(),
-            signed=spec.signed,
+            signed=spec.is_signed(resolved),
         )
 
     def predict(self, x: Any) -> torch.Tensor:

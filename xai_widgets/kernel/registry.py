@@ -87,17 +87,22 @@ def _validate_window(value: Any, where: str, allow_none: bool) -> Any:
 class MethodSpec:
     """An attribution method: name, family, parameters, documentation and its compute function.
 
-    ``signed`` says whether values carry a sign (widgets pick a diverging colormap for them);
-    ``has_delta`` whether the method reports a completeness error.
+    ``signed`` says whether values carry a sign (widgets pick a diverging colormap for them):
+    a bool, or a function of the resolved parameters where they decide it (Grad-CAM's
+    ``relu``); ``has_delta`` whether the method reports a completeness error.
     """
 
     name: str
     family: str
     params: tuple[ParamSpec, ...]
     doc: str
-    signed: bool = True
+    signed: bool | Callable[[dict[str, Any]], bool] = True
     has_delta: bool = False
     compute: Callable[..., Any] = field(default=None, repr=False, compare=False)
+
+    def is_signed(self, params: dict[str, Any]) -> bool:
+        """Whether values computed with ``params`` can be negative."""
+        return bool(self.signed(params) if callable(self.signed) else self.signed)
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
@@ -128,7 +133,13 @@ def register(spec: MethodSpec) -> MethodSpec:
     return spec
 
 
-def method(name: str, family: str, params: list[ParamSpec], signed: bool = True, has_delta: bool = False):
+def method(
+    name: str,
+    family: str,
+    params: list[ParamSpec],
+    signed: bool | Callable[[dict[str, Any]], bool] = True,
+    has_delta: bool = False,
+):
     """Decorator registering a compute function as a method; its docstring becomes the doc."""
 
     def wrap(compute: Callable[..., Any]) -> Callable[..., Any]:

@@ -22,6 +22,7 @@ _INTERPOLATION = {1: "linear", 2: "bilinear", 3: "trilinear"}
         ParamSpec("layer", "layer", None, "the layer whose activations are weighted (None: the last convolution)"),
         ParamSpec("relu", "bool", True, "keep only evidence for the target (drop negative values)"),
     ],
+    signed=lambda params: not params["relu"],
 )
 def grad_cam(runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, layer: Any, relu: bool) -> tuple[torch.Tensor, None]:
     """Grad-CAM (Selvaraju et al., 2017): sum over channels of activation times mean gradient.

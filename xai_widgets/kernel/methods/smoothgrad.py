@@ -18,6 +18,7 @@ from ..runner import ModelRunner
                   choices=("smoothgrad", "smoothgrad_sq", "vargrad")),
         ParamSpec("seed", "int", 0, "seed of the noise, for repeatable maps", minimum=0),
     ],
+    signed=lambda params: params["variant"] == "smoothgrad",
 )
 def smoothgrad(
     runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, n_samples: int, noise: float, variant: str, seed: int
