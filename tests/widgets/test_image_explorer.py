@@ -170,3 +170,11 @@ def test_explore_binds_and_opens_in_one_line(data):
         assert view.wait(60) and set(view.canvas.panels) == {"gradient"}
     finally:
         view.worker.close()
+
+
+def test_prediction_bars_and_their_axis_follow_the_probabilities(explorer):
+    explorer.canvas.sample_index = 1
+    assert explorer.wait(60)
+    bars = explorer.prediction_chart.bars
+    assert list(bars.scales["x"].domain) == list(bars.x)
+    assert list(bars.y) == sorted(bars.y, reverse=True)

@@ -43,8 +43,11 @@ class PredictionChart:
         if target not in order:
             order[-1] = target
         self._classes = order
+        labels = [self.class_names[i] for i in order]
+        # An ordinal scale keeps its first order unless told: set it, so bars sort by probability.
+        self.bars.scales["x"].domain = labels
         with self.bars.hold_sync():
-            self.bars.x = [self.class_names[i] for i in order]
+            self.bars.x = labels
             self.bars.y = [float(probabilities[i]) for i in order]
             self.bars.colors = [_HIGHLIGHT if i == target else _DEFAULT for i in order]
 
@@ -61,6 +64,7 @@ class PixelChart:
         self.figure, self.bars = _bar_figure(title, y_label)
 
     def show(self, labels: Sequence[str], values: Sequence[float], highlight: int | None = None) -> None:
+        self.bars.scales["x"].domain = list(labels)
         with self.bars.hold_sync():
             self.bars.x = list(labels)
             self.bars.y = [float(v) for v in values]
