@@ -86,9 +86,13 @@ def bench_model(name: str, model, shape, batch: int, device, quick: bool) -> lis
     runner = ModelRunner(model, device)
     rows = []
     for case in build_cases(model, x, target):
-        heavy = case.passes * batch * x[0].numel() > 5e6
-        repeats = 1 if quick else 3 if heavy else 7
         ours = lambda: explainer.attribute(x, case.method, target=target, **case.params)  # noqa: E731
+        # Enough rounds for about two seconds of our method: many for fast ones, 3 at least.
+        ours()
+        start = time.perf_counter()
+        ours()
+        once_ms = (time.perf_counter() - start) * 1000
+        repeats = 1 if quick else int(min(41, max(3, 2000 / max(once_ms, 1e-3))))
         runs = {"ours": ours, "defaults": case.captum_default, **case.captum_options}
         runs["floor"] = floor_run(model, x, target, case, runner)
         medians = median_ms(runs, device, repeats)
