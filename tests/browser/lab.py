@@ -423,12 +423,17 @@ def run_all_cells(page: Any, timeout_ms: float = 180_000) -> None:
         raise CellError("a cell raised:\n" + "\n\n".join(errors))
 
 
-def run_cell(page: Any, code: str, timeout_ms: float = 60_000) -> str:
+def run_cell(page: Any, code: str, timeout_ms: float = 60_000, expect_output: bool = False) -> str:
     """Append a code cell holding ``code`` to the active notebook, run it, and return its text
     output (stdout, stderr and ``text/plain`` results, joined, without the trailing newline).
     Raise :class:`CellError` with the traceback if it raised. This is how a test reads Python state::
 
         assert run_cell(page, "print(view.clicked_pixel)") == "[20, 41]"
+
+    With ``expect_output``, also wait (up to 10 s) for the cell to have an output, and fail with
+    the outputs of the last few cells if none comes: once, under load, a cell that prints
+    unconditionally was seen with no output after its run had finished (cause not found), and
+    the test then failed on parsing an empty string, which said nothing about why.
     """
     index = page.evaluate(
         "(code) => {"
@@ -447,6 +452,17 @@ def run_cell(page: Any, code: str, timeout_ms: float = 60_000) -> str:
         code,
     )
     _execute_and_wait(page, "notebook:run-cell", timeout_ms)
+    if expect_output:
+        try:
+            page.wait_for_function(
+                "(index) => {" + _PANEL + "const model = panel.content.model.cells.get(index); return !!model && model.outputs.length > 0; }",
+                arg=index,
+                timeout=10_000,
+                polling=50,
+            )
+        except Exception as error:
+            recent = {i: page.evaluate(_CELL_OUTPUTS, i) for i in range(max(0, index - 3), index + 1)}
+            raise CellError(f"cell {code!r} ran but showed no output; outputs of the last cells: {recent}") from error
     texts = []
     for output in page.evaluate(_CELL_OUTPUTS, index):
         kind = output["output_type"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any, Callable, Sequence
 
@@ -213,21 +214,26 @@ class ImageExplorer(w.VBox):
 
         self.canvas.status = "computing"
         self._drop_disabled_panels()
-        image_key = self._update_image()
-        stop_if_stale()
-        target = self._update_prediction()
         errors = []
-        for method in sorted(self.canvas.enabled_methods, key=lambda m: self._last_elapsed.get(m, 0.0)):
+        with contextlib.ExitStack() as held:
+            # Send a new image together with its fast panels, so no old map is ever drawn over
+            # it; a slow method releases the hold first and shows "computing" meanwhile.
+            held.enter_context(self.canvas.hold_sync())
+            image_key = self._update_image()
             stop_if_stale()
-            params = {**self.specs[method].defaults(), **self._params.get(method, {})}
-            key = (image_key, target, method, json.dumps(params, sort_keys=True, default=str))
-            if self._panel_keys.get(method) == key:
-                continue
-            if self._last_elapsed.get(method, _SHOW_COMPUTING_MS) >= _SHOW_COMPUTING_MS:
-                self._set_panel(method, {**self.canvas.panels.get(method, {}), "status": "computing"})
-            error = self._compute_panel(method, params, target, key, stop_if_stale)
-            if error:
-                errors.append(error)
+            target = self._update_prediction()
+            for method in sorted(self.canvas.enabled_methods, key=lambda m: self._last_elapsed.get(m, 0.0)):
+                stop_if_stale()
+                params = {**self.specs[method].defaults(), **self._params.get(method, {})}
+                key = (image_key, target, method, json.dumps(params, sort_keys=True, default=str))
+                if self._panel_keys.get(method) == key:
+                    continue
+                if self._last_elapsed.get(method, 0.0) >= _SHOW_COMPUTING_MS:
+                    held.close()
+                    self._set_panel(method, {**self.canvas.panels.get(method, {}), "status": "computing"})
+                error = self._compute_panel(method, params, target, key, stop_if_stale)
+                if error:
+                    errors.append(error)
         stop_if_stale()
         self._update_pixel_charts(target, stop_if_stale)
         self.canvas.error = "; ".join(errors)
