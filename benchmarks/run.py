@@ -134,9 +134,9 @@ def machine_line(device: torch.device) -> str:
     return f"{device.type.upper()}: {what}; torch {torch.__version__}; {dt.date.today().isoformat()}"
 
 
-def write_section(path: Path, device: torch.device, body: str) -> None:
-    """Replace this device's section of the results file, keeping the others."""
-    start, end = f"<!-- kernel:{device.type} -->", f"<!-- /kernel:{device.type} -->"
+def write_section(path: Path, name: str, body: str) -> None:
+    """Replace the section called ``name`` in the results file, keeping the others."""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = f"{start}\n{body}\n{end}"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
@@ -166,7 +166,7 @@ def main() -> None:
         body = "\n".join(
             [f"### Kernel vs Captum, {machine_line(device)}", "", TABLE_HEAD] + [format_row(r) for r in rows]
         )
-        write_section(args.output, device, body)
+        write_section(args.output, f"kernel:{device.type}", body)
         print(f"wrote {args.output}")
 
 

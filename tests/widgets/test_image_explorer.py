@@ -178,3 +178,24 @@ def test_prediction_bars_and_their_axis_follow_the_probabilities(explorer):
     bars = explorer.prediction_chart.bars
     assert list(bars.scales["x"].domain) == list(bars.x)
     assert list(bars.y) == sorted(bars.y, reverse=True)
+
+
+def test_a_slow_method_does_not_hold_back_the_fast_ones(explainer, data):
+    view = xw.ImageExplorer(explainer, data.images, methods=["saliency", "occlusion"])
+    try:
+        assert view.wait(120)
+        view.set_params("occlusion", window=4, stride=2)  # slow enough to be seen finishing last
+        assert view.wait(120)
+        order = []
+        view.canvas.observe(
+            lambda change: order.extend(
+                name for name, panel in change["new"].items()
+                if panel.get("status") == "idle" and change["old"].get(name, {}).get("values") != panel.get("values")
+            ),
+            names="panels",
+        )
+        view.canvas.sample_index = 3
+        assert view.wait(120)
+        assert order[0] == "saliency" and "occlusion" in order[1:], order
+    finally:
+        view.worker.close()

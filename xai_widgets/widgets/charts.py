@@ -10,17 +10,17 @@ import ipywidgets as w
 import numpy as np
 
 _FIGURE_LAYOUT = dict(width="340px", height="230px")
-_MARGIN = dict(top=30, bottom=60, left=55, right=10)
+_MARGIN = dict(top=30, bottom=60, left=70, right=10)
 _DEFAULT = "#4c78a8"
 _HIGHLIGHT = "#e45756"
 
 
-def _bar_figure(title: str, y_label: str) -> tuple[bq.Figure, bq.Bars]:
+def _bar_figure(title: str, y_label: str, tick_format: str = ".2~g") -> tuple[bq.Figure, bq.Bars]:
     x_scale, y_scale = bq.OrdinalScale(), bq.LinearScale()
     bars = bq.Bars(x=[], y=[], scales={"x": x_scale, "y": y_scale}, colors=[_DEFAULT], padding=0.2)
     axes = [
         bq.Axis(scale=x_scale, tick_rotate=-30, tick_style={"font-size": "10px"}),
-        bq.Axis(scale=y_scale, orientation="vertical", label=y_label, tick_format=".2g"),
+        bq.Axis(scale=y_scale, orientation="vertical", label=y_label, tick_format=tick_format, label_offset="55px"),
     ]
     figure = bq.Figure(marks=[bars], axes=axes, title=title, fig_margin=_MARGIN, layout=w.Layout(**_FIGURE_LAYOUT))
     return figure, bars
@@ -32,7 +32,7 @@ class PredictionChart:
     def __init__(self, class_names: Sequence[str], on_pick: Callable[[int], None], top_k: int = 5) -> None:
         self.class_names = list(class_names)
         self.top_k = min(top_k, len(self.class_names))
-        self.figure, self.bars = _bar_figure("Prediction: click a bar to explain it", "probability")
+        self.figure, self.bars = _bar_figure("Prediction: click a bar to explain it", "probability", ".1f")
         self.bars.y_scale = None
         self._classes: list[int] = []
         self._on_pick = on_pick

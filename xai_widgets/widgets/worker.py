@@ -7,10 +7,23 @@ the kernel's progress callback) to stop early.
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 from typing import Callable
 
 Job = Callable[[Callable[[], bool]], None]
+
+
+_LIVE_WORKERS: "weakref.WeakSet[LatestWinsWorker]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_workers() -> None:
+    """Let running jobs finish before the interpreter tears torch down under them (a daemon
+    thread still inside torch at exit can abort the process)."""
+    for worker in list(_LIVE_WORKERS):
+        worker.close(timeout=10.0)
 
 
 class Superseded(Exception):
@@ -30,6 +43,7 @@ class LatestWinsWorker:
         self.jobs_run = 0
         self._thread = threading.Thread(target=self._loop, name=f"{name}-worker", daemon=True)
         self._thread.start()
+        _LIVE_WORKERS.add(self)
 
     def submit(self, job: Job) -> None:
         """Queue ``job(is_stale)``, replacing any job that has not started yet."""
@@ -48,11 +62,14 @@ class LatestWinsWorker:
         with self._condition:
             return self._pending is not None or self._running
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
+        """Drop any pending job, let a running one finish (up to ``timeout``) and stop the thread."""
         with self._condition:
             self._closed = True
             self._pending = None
             self._condition.notify_all()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
 
     def _loop(self) -> None:
         while True:

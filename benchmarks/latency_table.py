@@ -1,0 +1,56 @@
+"""Put the browser latency measured by tests/browser/test_explorer_latency.py into RESULTS.md.
+
+    python -m benchmarks.latency_table [--input test-artifacts/browser/latency.json] [--output benchmarks/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+from pathlib import Path
+
+from .run import write_section
+
+HEAD = (
+    "| method | events | p50 ms | p90 ms | goal p50 ms | kernel p50 ms | bytes per update (buffers + JSON) | messages |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def table(results: dict) -> str:
+    rows = []
+    for method, r in results["methods"].items():
+        params = ", ".join(f"{k}={v}" for k, v in r["params"].items())
+        name = f"{method} ({params})" if params else method
+        rows.append(
+            f"| {name} | {r['n']} | **{r['p50_ms']:.0f}** | {r['p90_ms']:.0f} | {r['goal_p50_ms']} | "
+            f"{r['kernel_p50_ms']:.1f} | {r['bytes_per_update']:,} ({r['buffer_bytes_per_update']:,} + "
+            f"{r['json_bytes_per_update']:,}) | {r['messages_per_update']} |"
+        )
+    machine = f"CPU: {platform.machine()}, JupyterLab 4 + Chromium (headless), {dt.date.today().isoformat()}"
+    return "\n".join(
+        [
+            f"### ImageExplorer latency in the browser, {machine}",
+            "",
+            f"{results['what']}; {results['model']}. Measured by `tests/browser/test_explorer_latency.py` "
+            "(part of `make test`), from the click event's timestamp to the first frame showing the new map.",
+            "",
+            HEAD,
+            *rows,
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--input", type=Path, default=Path("test-artifacts/browser/latency.json"))
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/RESULTS.md"))
+    args = parser.parse_args()
+    write_section(args.output, "latency:cpu", table(json.loads(args.input.read_text())))
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
