@@ -77,7 +77,7 @@ def floor_run(model, x, target, case: Case, runner: ModelRunner):
     return run
 
 
-def bench_model(name: str, model, shape, batch: int, device, quick: bool) -> list[dict]:
+def bench_model(name: str, model, shape, batch: int, device, quick: bool, only: list[str] | None = None) -> list[dict]:
     model = model.to(device).eval()
     generator = torch.Generator().manual_seed(0)
     x = torch.rand((batch, *shape), generator=generator).to(device)
@@ -86,6 +86,8 @@ def bench_model(name: str, model, shape, batch: int, device, quick: bool) -> lis
     runner = ModelRunner(model, device)
     rows = []
     for case in build_cases(model, x, target):
+        if only and case.method not in only:
+            continue
         ours = lambda: explainer.attribute(x, case.method, target=target, **case.params)  # noqa: E731
         # Enough rounds for about two seconds of our method: many for fast ones, 3 at least.
         ours()
@@ -149,6 +151,7 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--quick", action="store_true", help="one timed repeat, small models only")
     parser.add_argument("--output", type=Path, default=None, help="write the table into this markdown file")
+    parser.add_argument("--methods", nargs="*", default=None, help="only these methods (the table is not written)")
     args = parser.parse_args()
     device = torch.device(args.device)
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -161,8 +164,8 @@ def main() -> None:
     rows = []
     for name, model, shape in models:
         for batch in (1, 16):
-            rows += bench_model(name, model, shape, batch, device, args.quick)
-    if args.output:
+            rows += bench_model(name, model, shape, batch, device, args.quick, args.methods)
+    if args.output and not args.methods:
         body = "\n".join(
             [f"### Kernel vs Captum, {machine_line(device)}", "", TABLE_HEAD] + [format_row(r) for r in rows]
         )

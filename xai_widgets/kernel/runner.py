@@ -15,7 +15,7 @@ from .errors import InputError, ModelOutputError, NotDifferentiableError
 _BACKWARD_FACTOR = 3.0
 # On the CPU, passes much larger than this run slower per input (the working set leaves the
 # caches) while saving no per-pass overhead worth having; on a GPU the budget is free memory.
-_CPU_BUDGET_BYTES = 128 * 1024**2
+_CPU_BUDGET_BYTES = 256 * 1024**2
 
 
 class ModelRunner:
@@ -89,7 +89,10 @@ class ModelRunner:
     # ---- batching --------------------------------------------------------------------------
     def chunk_size(self, sample_shape: torch.Size, backward: bool) -> int:
         """How many inputs of ``sample_shape`` fit one pass within the memory budget."""
-        per_item = self._bytes_per_item(tuple(sample_shape)) * (_BACKWARD_FACTOR if backward else 1.0)
+        # A backward pass keeps every activation and its gradient. On the CPU, forward-only passes
+        # are sized alike: beyond a cache-sized batch they only get slower per input.
+        heavy = backward or self.device.type == "cpu"
+        per_item = self._bytes_per_item(tuple(sample_shape)) * (_BACKWARD_FACTOR if heavy else 1.0)
         return max(1, int(self._budget() // max(per_item, 1.0)))
 
     def chunks(
@@ -142,11 +145,16 @@ class ModelRunner:
     def _bytes_per_item(self, sample_shape: tuple) -> float:
         """Activation bytes of one sample's forward pass, measured once per input shape."""
         if sample_shape not in self._item_bytes:
-            total = [0]
+            seen: dict[int, int] = {}
+            kept: list[torch.Tensor] = []
 
             def count(_module, _inputs, output):
+                # In-place layers (ReLU(inplace=True), +=) return storage already counted; the
+                # outputs are kept alive during the probe so no address is reused and merged.
                 if isinstance(output, torch.Tensor):
-                    total[0] += output.numel() * output.element_size()
+                    kept.append(output)
+                    storage = output.untyped_storage()
+                    seen[storage.data_ptr()] = storage.nbytes()
 
             leaves = [m for m in self.model.modules() if not list(m.children())] or [self.model]
             handles = [m.register_forward_hook(count) for m in leaves]
@@ -158,7 +166,7 @@ class ModelRunner:
                 for handle in handles:
                     handle.remove()
             input_bytes = 4 * math.prod(sample_shape)
-            self._item_bytes[sample_shape] = float(total[0] + 2 * input_bytes)
+            self._item_bytes[sample_shape] = float(sum(seen.values()) + 2 * input_bytes)
         return self._item_bytes[sample_shape]
 
 

@@ -35,7 +35,7 @@ def smoothgrad(
     # Draw all noise up front so the result does not depend on how the work is chunked.
     noise_draws = torch.randn((n_samples, *x.shape), generator=generator, device=x.device, dtype=x.dtype)
     total = torch.zeros_like(x)
-    total_sq = torch.zeros_like(x)
+    total_sq = torch.zeros_like(x) if variant != "smoothgrad" else None
     for part in runner.batch_slices(x, backward=True):
         n = part.stop - part.start
 
@@ -45,7 +45,8 @@ def smoothgrad(
             grads, _ = runner.gradients(noisy.flatten(0, 1), target[part].repeat(stop - start))
             grads = grads.view(stop - start, n, *x.shape[1:])
             total[part] += grads.sum(0)
-            total_sq[part] += (grads * grads).sum(0)
+            if total_sq is not None:
+                total_sq[part] += (grads * grads).sum(0)
 
         runner.chunks(n_samples, x.shape[1:], backward=True, work=work, unit=n)
     mean = total / n_samples
