@@ -199,3 +199,11 @@ def test_a_slow_method_does_not_hold_back_the_fast_ones(explainer, data):
         assert order[0] == "saliency" and "occlusion" in order[1:], order
     finally:
         view.worker.close()
+
+
+def test_close_stops_the_worker_and_the_widgets(explainer, data):
+    view = xw.ImageExplorer(explainer, data.images[:2], methods=["gradient"])
+    assert view.wait(60)
+    view.close()
+    assert not view.worker._thread.is_alive()
+    assert view.canvas.comm is None

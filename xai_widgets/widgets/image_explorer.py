@@ -142,6 +142,18 @@ class ImageExplorer(w.VBox):
         """Block until the worker is idle (for scripts and tests); False on timeout."""
         return self.worker.wait_idle(timeout)
 
+    def close(self) -> None:
+        """Stop the worker thread and close every widget of the view."""
+        # Also called by Widget.__del__, on views whose __init__ failed part-way.
+        worker = getattr(self, "worker", None)
+        if worker is not None:
+            worker.close(timeout=10.0)
+        for part in ("canvas", "prediction_chart", "method_chart", "class_chart"):
+            widget = getattr(self, part, None)
+            if widget is not None:
+                getattr(widget, "figure", widget).close()
+        super().close()
+
     def results(self) -> dict[str, torch.Tensor]:
         """The attribution shown in each panel, (C, H, W) CPU tensors."""
         return dict(self._results)
