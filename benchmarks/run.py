@@ -146,12 +146,27 @@ def write_section(path: Path, name: str, body: str) -> None:
     path.write_text(text)
 
 
+def _row_key(line: str) -> tuple:
+    return tuple(cell.strip() for cell in line.split("|")[1:4])
+
+
+def merged_rows(path: Path, name: str, new_lines: list[str]) -> list[str]:
+    """The section's existing table rows with those of ``new_lines`` (same model, batch, method) replaced."""
+    text = path.read_text() if path.exists() else ""
+    match = re.search(re.escape(f"<!-- {name} -->") + "(.*?)" + re.escape(f"<!-- /{name} -->"), text, re.S)
+    old = [line for line in (match.group(1).splitlines() if match else []) if line.startswith("| ") and "---" not in line]
+    old = [line for line in old if not line.startswith("| model ")]
+    replacements = {_row_key(line): line for line in new_lines}
+    merged = [replacements.pop(_row_key(line), line) for line in old]
+    return merged + list(replacements.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--quick", action="store_true", help="one timed repeat, small models only")
     parser.add_argument("--output", type=Path, default=None, help="write the table into this markdown file")
-    parser.add_argument("--methods", nargs="*", default=None, help="only these methods (the table is not written)")
+    parser.add_argument("--methods", nargs="*", default=None, help="only these methods (their rows are replaced)")
     args = parser.parse_args()
     device = torch.device(args.device)
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -165,10 +180,11 @@ def main() -> None:
     for name, model, shape in models:
         for batch in (1, 16):
             rows += bench_model(name, model, shape, batch, device, args.quick, args.methods)
-    if args.output and not args.methods:
-        body = "\n".join(
-            [f"### Kernel vs Captum, {machine_line(device)}", "", TABLE_HEAD] + [format_row(r) for r in rows]
-        )
+    if args.output:
+        lines = [format_row(r) for r in rows]
+        if args.methods:
+            lines = merged_rows(args.output, f"kernel:{device.type}", lines)
+        body = "\n".join([f"### Kernel vs Captum, {machine_line(device)}", "", TABLE_HEAD] + lines)
         write_section(args.output, f"kernel:{device.type}", body)
         print(f"wrote {args.output}")
 

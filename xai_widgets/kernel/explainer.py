@@ -33,7 +33,7 @@ class Explainer:
         task: "classification" (``predict`` returns softmax probabilities), "regression"
             (raw outputs), or "auto" (regression when the model has a single output).
         memory_budget: bytes one batched pass may use; ``None`` means 60% of free CUDA memory
-            on a GPU and 128 MiB on the CPU.
+            on a GPU and 256 MiB on the CPU.
 
     Every call leaves the model as it found it: mode, ``requires_grad``, ``.grad``, hooks and
     parameters, also when the call raises.
