@@ -32,7 +32,7 @@ class PredictionChart:
     def __init__(self, class_names: Sequence[str], on_pick: Callable[[int], None], top_k: int = 5) -> None:
         self.class_names = list(class_names)
         self.top_k = min(top_k, len(self.class_names))
-        self.figure, self.bars = _bar_figure("Prediction: click a bar to explain it", "probability", ".1f")
+        self.figure, self.bars = _bar_figure("Prediction (click a bar)", "probability", ".1f")
         self.bars.y_scale = None
         self._classes: list[int] = []
         self._on_pick = on_pick

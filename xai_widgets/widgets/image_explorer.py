@@ -86,8 +86,8 @@ class ImageExplorer(w.VBox):
 
         self._init_gallery(probabilities)
         self.prediction_chart = PredictionChart(self.class_names, self._pick_target, top_k)
-        self.method_chart = PixelChart("Clicked pixel, per method", "attribution")
-        self.class_chart = PixelChart("Clicked pixel: gradient per class", "gradient")
+        self.method_chart = PixelChart("Pixel, per method", "attribution")
+        self.class_chart = PixelChart("Pixel gradient, per class", "gradient")
         self.chips = {name: self._chip(name, name in enabled) for name in self.specs}
         spatial = max(self.images.shape[-2:])
         self.method_controls = {
