@@ -199,6 +199,19 @@ def test_image_explorer_gestures_reach_python_and_repaint(page, lab_server, brow
     assert python_state(page)["enabled_methods"] == METHODS
     assert page.locator(".xw-panel").count() == len(METHODS)
 
+    # Every registered method has a chip, the propagation and surrogate methods included, and an
+    # enabled one brings its ParamSpec controls: kernel_shap's panel and its n_samples box.
+    chips = [text.strip() for text in page.locator(".xw-method-chip").all_inner_texts()]
+    for name in ("deeplift", "lime", "kernel_shap"):
+        assert name in chips, chips
+    chip(page, "kernel_shap").click()
+    wait_until_shown(page, "kernel_shap")
+    controls = page.locator(".xw-image-explorer .widget-vbox").filter(has_text="kernel_shap")
+    assert controls.locator(".widget-label", has_text="n_samples").count() >= 1
+    assert controls.locator(".widget-label", has_text="segments").count() >= 1
+    chip(page, "kernel_shap").click()
+    page.wait_for_selector(".xw-panel[data-method=kernel_shap]", state="detached")
+
     # 4. A click on another class's bar explains that class: Python's target, and the saliency repaint.
     state = python_state(page)
     predicted = int(np.argmax(state["probabilities"]))

@@ -138,7 +138,10 @@ def test_explainer_keeps_working_after_an_error(explainer):
 
 def test_every_method_has_a_documented_spec():
     specs = xw.methods()
-    assert list(specs) == ["gradient", "saliency", "grad_x_input", "smoothgrad", "integrated_gradients", "occlusion", "grad_cam"]
+    assert list(specs) == [
+        "gradient", "saliency", "grad_x_input", "smoothgrad", "integrated_gradients", "deeplift",
+        "occlusion", "lime", "kernel_shap", "grad_cam",
+    ]
     for spec in specs.values():
         assert spec.doc and spec.family
         for param in spec.params:

@@ -15,6 +15,9 @@ METHOD_PARAMS = {
     "integrated_gradients": {"n_steps": 4},
     "occlusion": {"window": 8, "stride": 8},
     "grad_cam": {},
+    "deeplift": {},
+    "lime": {"n_samples": 16},
+    "kernel_shap": {"n_samples": 16},
 }
 
 
