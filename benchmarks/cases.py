@@ -7,10 +7,13 @@ from typing import Callable
 
 import torch
 from captum.attr import (
+    DeepLift,
     InputXGradient,
+    KernelShap,
     IntegratedGradients,
     LayerAttribution,
     LayerGradCam,
+    Lime,
     NoiseTunnel,
     Occlusion,
     Saliency,
@@ -21,6 +24,7 @@ from xai_widgets.kernel.layers import last_conv_layer
 N_STEPS = 50
 N_SAMPLES = 20
 NOISE = 0.15
+N_SURROGATE = 200
 
 Run = Callable[[], object]
 
@@ -66,6 +70,24 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
         layer_map = LayerGradCam(model, layer).attribute(x, target=t, relu_attributions=True)
         return LayerAttribution.interpolate(layer_map, tuple(x.shape[2:]), interpolate_mode="bilinear")
 
+    segment = spatial // 8
+    grid = (torch.arange(spatial, device=x.device) // segment)
+    feature_mask = (grid[:, None] * (spatial // segment) + grid[None, :])[None, None]
+
+    def surrogate(kind, per_eval):
+        # Captum's Lime/KernelShap explain one sample per call; the same grid segments as ours.
+        def run():
+            for i in range(n):
+                kind(model).attribute(
+                    x[i : i + 1], target=t[i], baselines=0.0, feature_mask=feature_mask,
+                    n_samples=N_SURROGATE, perturbations_per_eval=per_eval,
+                )
+        return run
+
+    def deeplift():
+        return DeepLift(model).attribute(x, baselines=0.0, target=t, return_convergence_delta=True)
+
+    surrogate_params = {"n_samples": N_SURROGATE, "segments": "grid", "segment_size": segment, "baseline": 0.0}
     steps_total = n * N_STEPS
     return [
         Case("gradient", {}, 1, True, lambda: Saliency(model).attribute(x, target=t, abs=False)),
@@ -84,4 +106,13 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
             {f"perturbations_per_eval={p}": occlude(p) for p in ((16, 64, 256) if spatial <= 64 else (16, 64))},
         ),
         Case("grad_cam", {}, 1, True, grad_cam),
+        Case("deeplift", {"baseline": "zeros"}, 2, True, deeplift),
+        Case(
+            "lime", surrogate_params, N_SURROGATE, False, surrogate(Lime, 1),
+            {f"perturbations_per_eval={p}": surrogate(Lime, p) for p in (50, N_SURROGATE)},
+        ),
+        Case(
+            "kernel_shap", surrogate_params, N_SURROGATE, False, surrogate(KernelShap, 1),
+            {f"perturbations_per_eval={p}": surrogate(KernelShap, p) for p in (50, N_SURROGATE)},
+        ),
     ]
