@@ -109,16 +109,25 @@ class JupyterLabServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def command(self) -> list[str]:
-        """The command line; a subclass could start another Jupyter front end here."""
+    def server_args(self) -> list[str]:
+        """Flags every Jupyter front end here shares: loopback, our port and token, our root,
+        root user allowed."""
         args = [
-            sys.executable, "-m", "jupyter", "lab",
             "--no-browser",
             "--ip=127.0.0.1",
             f"--port={self.port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.append("--allow-root")
+        return args
+
+    def command(self) -> list[str]:
+        """The command line; a subclass could start another Jupyter front end here."""
+        return [
+            sys.executable, "-m", "jupyter", "lab", *self.server_args(),
             "--LabApp.news_url=None",
             "--LabApp.extension_manager=readonly",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -126,9 +135,6 @@ class JupyterLabServer:
             f"--LabApp.user_settings_dir={self._scratch / 'user-settings'}",
             f"--LabApp.workspaces_dir={self._scratch / 'workspaces'}",
         ]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            args.append("--allow-root")
-        return args
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -228,21 +234,12 @@ class NotebookServer(JupyterLabServer):
     ``NotebookPanel`` with the same commands)."""
 
     def command(self) -> list[str]:
-        args = [
-            sys.executable, "-m", "jupyter", "notebook",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={self.port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}",
-            f"--ServerApp.root_dir={self.root_dir}",
+        return [
+            sys.executable, "-m", "jupyter", "notebook", *self.server_args(),
             "--JupyterNotebookApp.expose_app_in_browser=True",
             f"--JupyterNotebookApp.user_settings_dir={self._scratch / 'user-settings'}",
             f"--JupyterNotebookApp.workspaces_dir={self._scratch / 'workspaces'}",
         ]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            args.append("--allow-root")
-        return args
 
     def notebook_url(self, path: str) -> str:
         return f"{self.base_url}/notebooks/{path}?token={self.token}"

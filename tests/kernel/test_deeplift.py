@@ -8,7 +8,6 @@ from captum.attr import DeepLift
 from torch import nn
 
 import xai_widgets as xw
-import xai_widgets.kernel.methods.deeplift  # noqa: F401  (registers the method)
 
 from .models import OracleCNN, ReluCNN, SequenceCNN, linear_model, mlp
 from .test_captum_oracle import assert_matches
@@ -164,17 +163,6 @@ def test_differs_from_gradient_times_input():
     ours = explainer.attribute(x, "deeplift", target=1).values
     plain = explainer.attribute(x, "grad_x_input", target=1).values
     assert (ours - plain).abs().max() > 1e-3 * plain.abs().max()
-
-
-@pytest.fixture
-def user_model():
-    """A model the way a user may hold it: in train mode, one frozen layer, a hook, stale .grad."""
-    model = OracleCNN()
-    model.train()
-    model.stem[0].weight.requires_grad_(False)
-    model.fc.register_forward_hook(lambda module, inputs, output: None)
-    model.fc.weight.grad = torch.ones_like(model.fc.weight)
-    return model
 
 
 def test_model_unchanged(user_model):

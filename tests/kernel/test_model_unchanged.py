@@ -5,7 +5,6 @@ import torch
 
 import xai_widgets as xw
 
-from .models import OracleCNN
 
 METHOD_PARAMS = {
     "gradient": {},
@@ -43,17 +42,6 @@ def assert_same(before, after):
     assert before["state"].keys() == after["state"].keys()
     for key in before["state"]:
         assert torch.equal(before["state"][key], after["state"][key]), key
-
-
-@pytest.fixture
-def user_model():
-    """A model the way a user may hold it: in train mode, one frozen layer, a hook, stale .grad."""
-    model = OracleCNN()
-    model.train()
-    model.stem[0].weight.requires_grad_(False)
-    model.fc.register_forward_hook(lambda module, inputs, output: None)
-    model.fc.weight.grad = torch.ones_like(model.fc.weight)
-    return model
 
 
 @pytest.mark.parametrize("method", sorted(METHOD_PARAMS))

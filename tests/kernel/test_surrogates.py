@@ -8,7 +8,6 @@ import torch
 from torch import nn
 
 import xai_widgets as xw
-from xai_widgets.kernel.methods import kernel_shap, lime  # noqa: F401  (registers both)
 from xai_widgets.kernel.segments import segment_labels
 
 from .models import ReluCNN, SequenceCNN

@@ -115,15 +115,7 @@ class Explainer:
     def outputs(self, x: Any) -> torch.Tensor:
         """The model's raw outputs (N, outputs) on the CPU, computed in memory-budgeted batches."""
         with self._lock, preserved(self.model, self.eval_mode):
-            batch = as_input_batch(x, self.device)
-            parts: list[torch.Tensor] = []
-
-            def run(start: int, stop: int) -> None:
-                with torch.no_grad():
-                    parts.append(self._runner.forward(batch[start:stop]).float().cpu())
-
-            self._runner.chunks(batch.shape[0], batch.shape[1:], backward=False, work=run)
-        return torch.cat(parts)
+            return self._runner.batched_outputs(as_input_batch(x, self.device)).float().cpu()
 
     def layers(self) -> list[str]:
         """Dotted names of the layers that layer methods (Grad-CAM) can use, in model order."""
@@ -131,6 +123,8 @@ class Explainer:
 
     def _targets(self, target: Any, batch: torch.Tensor) -> torch.Tensor:
         if target is None:
+            # One direct pass (not the runner's shape probe first), so a wrong input shape is
+            # reported as the user's batch.
             with torch.no_grad():
                 return self._runner.forward(batch).argmax(dim=1)
         n_outputs = self._runner.n_outputs(batch.shape[1:])

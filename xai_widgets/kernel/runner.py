@@ -57,6 +57,21 @@ class ModelRunner:
         """The target output of each sample, shape (N,)."""
         return self.forward(x).gather(1, target[:, None]).squeeze(1)
 
+    def batched_outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The outputs (N, outputs) for a whole batch without gradients, in memory-budgeted passes."""
+        parts: list[torch.Tensor] = []
+
+        def work(start: int, stop: int) -> None:
+            with torch.no_grad():
+                parts.append(self.forward(x[start:stop]))
+
+        self.chunks(x.shape[0], x.shape[1:], backward=False, work=work, report=False)
+        return torch.cat(parts)
+
+    def batched_scores(self, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The target output of each sample (N,) for a whole batch without gradients."""
+        return self.batched_outputs(x).gather(1, target[:, None]).squeeze(1)
+
     def gradients(self, x: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Gradient of each sample's target output with respect to its input, and the outputs."""
         x = x.detach().requires_grad_(True)
@@ -96,13 +111,20 @@ class ModelRunner:
         return max(1, int(self._budget() // max(per_item, 1.0)))
 
     def chunks(
-        self, n_items: int, sample_shape: torch.Size, backward: bool, work: Callable[[int, int], Any], unit: int = 1
+        self,
+        n_items: int,
+        sample_shape: torch.Size,
+        backward: bool,
+        work: Callable[[int, int], Any],
+        unit: int = 1,
+        report: bool = True,
     ) -> None:
         """Call ``work(start, stop)`` over ``range(n_items)`` in as few chunks as memory allows.
 
         Each item stands for ``unit`` model inputs of ``sample_shape`` (e.g. one occlusion
         window over a whole batch). ``work`` must only commit its results once it has computed
         them, so that a chunk that runs out of CUDA memory can be retried at half the size.
+        ``report=False`` keeps side passes (end-point scores) out of the progress callback.
         """
         size = min(n_items, max(1, self.chunk_size(sample_shape, backward) // unit))
         start = 0
@@ -117,7 +139,7 @@ class ModelRunner:
                 torch.cuda.empty_cache()
                 continue
             start = stop
-            if self.progress is not None:
+            if report and self.progress is not None:
                 self.progress(start / n_items)
 
     def batch_slices(self, x: torch.Tensor, backward: bool) -> list[slice]:

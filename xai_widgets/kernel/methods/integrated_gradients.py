@@ -43,8 +43,7 @@ def integrated_gradients(
     for part in runner.batch_slices(x, backward=True):
         path_grad[part] = _path_gradient(runner, base[part], diff[part], target[part], alphas, weights, broadcast)
     values = diff * path_grad
-    with torch.no_grad():
-        ends = runner.scores(torch.cat([x, base]), torch.cat([target, target]))
+    ends = runner.batched_scores(torch.cat([x, base]), torch.cat([target, target]))
     n = x.shape[0]
     delta = values.flatten(1).sum(1) - (ends[:n] - ends[n:])
     return values, delta

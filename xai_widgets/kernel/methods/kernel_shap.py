@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from ..baselines import resolve_baseline
-from ..registry import ParamSpec, method
+from ..registry import BASELINE_NAMES, ParamSpec, method
 from ..runner import ModelRunner
 from ..segments import segment_labels, spread
 from ..surrogate import constrained_shapley_fit, masked_scores, shapley_masks
@@ -20,7 +20,7 @@ from .lime import SEGMENT_PARAMS
     params=[
         ParamSpec("n_samples", "int", 500, "coalitions evaluated per sample", minimum=2),
         *SEGMENT_PARAMS,
-        ParamSpec("baseline", "baseline", 0.0, "the value absent segments take", choices=("zeros", "blur", "uniform")),
+        ParamSpec("baseline", "baseline", 0.0, "the value absent segments take", choices=BASELINE_NAMES),
         ParamSpec("seed", "int", 0, "seed of the sampled coalitions, for repeatable maps", minimum=0),
     ],
     has_delta=True,
@@ -46,14 +46,7 @@ def kernel_shap(
     base = resolve_baseline(baseline, x, "kernel_shap")
     labels, counts = segment_labels(x, segments, segment_size)
     n = x.shape[0]
-    ends_input, ends_target = torch.cat([x, base]), torch.cat([target, target])
-    ends = torch.empty(2 * n, dtype=torch.float64, device=x.device)
-
-    def score_ends(start: int, stop: int) -> None:
-        with torch.no_grad():
-            ends[start:stop] = runner.scores(ends_input[start:stop], ends_target[start:stop]).double()
-
-    runner.chunks(2 * n, x.shape[1:], backward=False, work=score_ends)
+    ends = runner.batched_scores(torch.cat([x, base]), torch.cat([target, target])).double()
     f_full, f_base = ends[:n], ends[n:]
     generator = torch.Generator(device=x.device).manual_seed(seed)
     values, deltas = [], []

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from ..baselines import resolve_baseline
-from ..registry import ParamSpec, method
+from ..registry import BASELINE_NAMES, ParamSpec, method
 from ..runner import ModelRunner
 from ..segments import SEGMENT_KINDS, segment_labels, spread
 from ..surrogate import cosine_kernel, lime_masks, masked_scores, weighted_ridge
@@ -31,7 +31,7 @@ SEGMENT_PARAMS = [
         ParamSpec("n_samples", "int", 500, "masked copies the surrogate is fitted to", minimum=2),
         *SEGMENT_PARAMS,
         ParamSpec("kernel_width", "float", 1.0, "width of the similarity kernel on the cosine distance", minimum=1e-6),
-        ParamSpec("baseline", "baseline", 0.0, "the value removed segments take", choices=("zeros", "blur", "uniform")),
+        ParamSpec("baseline", "baseline", 0.0, "the value removed segments take", choices=BASELINE_NAMES),
         ParamSpec("seed", "int", 0, "seed of the random masks, for repeatable maps", minimum=0),
     ],
 )

@@ -9,7 +9,7 @@ import torch
 
 from ..baselines import resolve_baseline
 from ..errors import ParameterError
-from ..registry import ParamSpec, method
+from ..registry import BASELINE_NAMES, ParamSpec, method
 from ..runner import ModelRunner
 
 # The automatic window covers about an eighth of each spatial dim.
@@ -22,7 +22,7 @@ _AUTO_WINDOW_FRACTION = 8
     params=[
         ParamSpec("window", "window", None, "window size per spatial dim (None: 1/8 of the size, 1 for tabular)"),
         ParamSpec("stride", "window", None, "step between windows (None: half the window)"),
-        ParamSpec("baseline", "baseline", 0.0, "the value the window is filled with", choices=("zeros", "blur", "uniform")),
+        ParamSpec("baseline", "baseline", 0.0, "the value the window is filled with", choices=BASELINE_NAMES),
     ],
 )
 def occlusion(
@@ -51,8 +51,7 @@ def occlusion(
     counts = [cover.shape[0] for cover in covers]
     n, n_windows = x.shape[0], math.prod(counts)
 
-    with torch.no_grad():
-        full_scores = runner.scores(x, target)
+    full_scores = runner.batched_scores(x, target)
     drops = torch.empty((n_windows, n), device=x.device, dtype=full_scores.dtype)
 
     # Each chunk is a run of windows applied to the whole batch at once, by broadcasting.
