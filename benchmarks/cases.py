@@ -8,6 +8,7 @@ from typing import Callable
 import torch
 from captum.attr import (
     DeepLift,
+    LRP,
     InputXGradient,
     KernelShap,
     IntegratedGradients,
@@ -87,6 +88,10 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
     def deeplift():
         return DeepLift(model).attribute(x, baselines=0.0, target=t, return_convergence_delta=True)
 
+    def lrp():
+        # Captum's default rules: EpsilonRule(1e-9) on every layer, as our epsilon composite.
+        return LRP(model).attribute(x, target=t, return_convergence_delta=True)
+
     surrogate_params = {"n_samples": N_SURROGATE, "segments": "grid", "segment_size": segment, "baseline": 0.0}
     steps_total = n * N_STEPS
     return [
@@ -107,6 +112,7 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
         ),
         Case("grad_cam", {}, 1, True, grad_cam),
         Case("deeplift", {"baseline": "zeros"}, 2, True, deeplift),
+        Case("lrp", {"composite": "epsilon", "epsilon": 1e-9}, 1, True, lrp),
         Case(
             "lime", surrogate_params, N_SURROGATE, False, surrogate(Lime, 1),
             {f"perturbations_per_eval={p}": surrogate(Lime, p) for p in (50, N_SURROGATE)},

@@ -200,10 +200,29 @@ def test_image_explorer_gestures_reach_python_and_repaint(page, lab_server, brow
     assert page.locator(".xw-panel").count() == len(METHODS)
 
     # Every registered method has a chip, the propagation and surrogate methods included, and an
-    # enabled one brings its ParamSpec controls: kernel_shap's panel and its n_samples box.
+    # enabled one brings its ParamSpec controls: lrp's composite menu, kernel_shap's n_samples box.
     chips = [text.strip() for text in page.locator(".xw-method-chip").all_inner_texts()]
-    for name in ("deeplift", "lime", "kernel_shap"):
+    for name in ("deeplift", "lrp", "lime", "kernel_shap"):
         assert name in chips, chips
+    chip(page, "lrp").click()
+    wait_until_shown(page, "lrp")
+    controls = page.locator(".xw-image-explorer .widget-vbox").filter(has_text="lrp")
+    for label in ("composite", "epsilon", "gamma"):
+        assert controls.locator(".widget-label", has_text=label).count() >= 1, label
+    lrp_canvas = page.locator(panel_canvas("lrp"))
+    lrp_before = canvas_pixels(lrp_canvas)
+    assert distinct_colours(lrp_before) > 50, "the lrp panel is (nearly) one flat colour"
+    computed = read_js(page, attribute_js(panel_canvas("lrp"), "data-computed"))
+    calls = python_state(page)["kernel_calls"]["lrp"]
+    controls.locator("select").first.select_option("epsilon_gamma_box")
+    wait_for_change(page, attribute_js(panel_canvas("lrp"), "data-computed"), computed, timeout_ms=60_000)
+    wait_until_shown(page, "lrp")
+    state = python_state(page)
+    assert state["kernel_calls"]["lrp"] > calls and state["error"] == ""
+    assert np.abs(canvas_pixels(lrp_canvas).astype(int) - lrp_before.astype(int)).max() > 0
+    save_screenshot(page, "explorer-lrp", page.locator(".xw-image-explorer"))
+    chip(page, "lrp").click()
+    page.wait_for_selector(".xw-panel[data-method=lrp]", state="detached")
     chip(page, "kernel_shap").click()
     wait_until_shown(page, "kernel_shap")
     controls = page.locator(".xw-image-explorer .widget-vbox").filter(has_text="kernel_shap")

@@ -140,7 +140,7 @@ def test_every_method_has_a_documented_spec():
     specs = xw.methods()
     assert list(specs) == [
         "gradient", "saliency", "grad_x_input", "smoothgrad", "integrated_gradients", "deeplift",
-        "occlusion", "lime", "kernel_shap", "grad_cam",
+        "lrp", "occlusion", "lime", "kernel_shap", "grad_cam",
     ]
     for spec in specs.values():
         assert spec.doc and spec.family

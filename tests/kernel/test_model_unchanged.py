@@ -15,6 +15,7 @@ METHOD_PARAMS = {
     "occlusion": {"window": 8, "stride": 8},
     "grad_cam": {},
     "deeplift": {},
+    "lrp": {"composite": "epsilon_gamma_box"},
     "lime": {"n_samples": 16},
     "kernel_shap": {"n_samples": 16},
 }
@@ -58,6 +59,7 @@ BAD_CALLS = {
     "unknown layer": dict(x=torch.rand(1, 3, 16, 16), method="grad_cam", layer="no.such.layer"),
     "bad parameter": dict(x=torch.rand(1, 3, 16, 16), method="smoothgrad", n_samples=0),
     "window too large": dict(x=torch.rand(1, 3, 16, 16), method="occlusion", window=40),
+    "unknown composite": dict(x=torch.rand(1, 3, 16, 16), method="lrp", composite="zplus"),
 }
 
 

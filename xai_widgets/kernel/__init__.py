@@ -14,6 +14,7 @@ from .errors import (
     ParameterError,
     TargetError,
     UnknownMethodError,
+    UnsupportedLayerError,
 )
 from .explainer import Explainer
 from . import methods as _builtin_methods  # noqa: F401  (registers them)
@@ -32,4 +33,5 @@ __all__ = [
     "ParameterError",
     "TargetError",
     "UnknownMethodError",
+    "UnsupportedLayerError",
 ]

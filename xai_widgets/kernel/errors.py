@@ -31,3 +31,7 @@ class NotDifferentiableError(ExplainerError):
 
 class ModelOutputError(ExplainerError):
     """The model returned something the kernel cannot read as (N, outputs)."""
+
+
+class UnsupportedLayerError(ExplainerError, TypeError):
+    """The model contains a layer the requested method has no rule for."""

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from .errors import InputError, ModelOutputError, NotDifferentiableError
+from .errors import ExplainerError, InputError, ModelOutputError, NotDifferentiableError
 
 # Activations kept for backward, their gradients and the autograd bookkeeping: about three
 # times the forward's activation memory per sample.
@@ -40,8 +40,8 @@ class ModelRunner:
         """The model's outputs for ``x`` as (N, outputs)."""
         try:
             out = self.model(x)
-        except torch.cuda.OutOfMemoryError:
-            raise
+        except (torch.cuda.OutOfMemoryError, ExplainerError):
+            raise  # a method's own hooks speak for themselves
         except (RuntimeError, ValueError, TypeError, IndexError) as error:
             message = str(error).strip().splitlines()[0] if str(error).strip() else ""
             if "D input" in message:
