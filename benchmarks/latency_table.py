@@ -1,6 +1,9 @@
-"""Put the browser latency measured by tests/browser/test_explorer_latency.py into RESULTS.md.
+"""Put the browser latency measured by the browser tests into RESULTS.md: the ImageExplorer's
+(tests/browser/test_explorer_latency.py) and the TabularExplorer's sweep slider
+(tests/browser/test_tabular_explorer.py).
 
-    python -m benchmarks.latency_table [--input test-artifacts/browser/latency.json] [--output benchmarks/RESULTS.md]
+    python -m benchmarks.latency_table [--input test-artifacts/browser/latency.json]
+        [--tabular test-artifacts/browser/tabular_latency.json] [--output benchmarks/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -43,12 +46,33 @@ def table(results: dict) -> str:
     )
 
 
+def tabular_table(results: dict) -> str:
+    machine = f"CPU: {platform.machine()}, JupyterLab 4 + Chromium (headless), {dt.date.today().isoformat()}"
+    return "\n".join(
+        [
+            f"### TabularExplorer sweep slider latency in the browser, {machine}",
+            "",
+            f"{results['what']}; {results['model']}. Measured by `tests/browser/test_tabular_explorer.py` "
+            "(part of `make test`): the slider handle dragged with the mouse, from the pointer event's "
+            "timestamp to the first frame with the new bars.",
+            "",
+            "| moves | p50 ms | p90 ms | min-max ms | goal p50 ms |",
+            "|---|---|---|---|---|",
+            f"| {results['n']} | **{results['p50_ms']:.0f}** | {results['p90_ms']:.0f} | "
+            f"{results['min_ms']:.0f}-{results['max_ms']:.0f} | {results['goal_p50_ms']} |",
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--input", type=Path, default=Path("test-artifacts/browser/latency.json"))
+    parser.add_argument("--tabular", type=Path, default=Path("test-artifacts/browser/tabular_latency.json"))
     parser.add_argument("--output", type=Path, default=Path("benchmarks/RESULTS.md"))
     args = parser.parse_args()
     write_section(args.output, "latency:cpu", table(json.loads(args.input.read_text())))
+    if args.tabular.is_file():
+        write_section(args.output, "latency:tabular:cpu", tabular_table(json.loads(args.tabular.read_text())))
     print(f"wrote {args.output}")
 
 

@@ -6,11 +6,21 @@ from .kernel.registry import methods
 
 __version__ = "0.1.0"
 
-__all__ = [*_KERNEL_NAMES, "methods", "HeatmapView", "ImageExplorer", "explore"]
+_WIDGETS = (
+    "HeatmapView",
+    "ImageExplorer",
+    "ImageSweepExplorer",
+    "SweepExplorer",
+    "SweepPanel",
+    "TabularExplorer",
+    "TrainingMonitor",
+    "WeightsView",
+    "explore",
+)
+__all__ = [*_KERNEL_NAMES, "methods", *_WIDGETS]
 
-# Views load the built front end, so they are imported on first use: the kernel works
-# (and its tests run) without the bundle.
-_WIDGETS = ("HeatmapView", "ImageExplorer", "explore")
+# Views load the built front end, so they are imported on first use (``__getattr__``): the
+# kernel works (and its tests run) without the bundle.
 
 
 def __getattr__(name: str):

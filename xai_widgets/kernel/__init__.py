@@ -19,6 +19,10 @@ from .errors import (
 from .explainer import Explainer
 from . import methods as _builtin_methods  # noqa: F401  (registers them)
 from .registry import MethodSpec, ParamSpec
+from .image_sweeps import ig_path, perturb, perturbation_sweep
+from .sweeps import ice, partial_dependence, sensitivity
+from .tabular_summary import dataset_attribution
+from .weights import correlated_features, layer_weights, linear_weights, top_k_weights
 
 __all__ = [
     "Attribution",
@@ -34,4 +38,15 @@ __all__ = [
     "TargetError",
     "UnknownMethodError",
     "UnsupportedLayerError",
+    "correlated_features",
+    "dataset_attribution",
+    "ice",
+    "ig_path",
+    "layer_weights",
+    "linear_weights",
+    "partial_dependence",
+    "perturb",
+    "perturbation_sweep",
+    "sensitivity",
+    "top_k_weights",
 ]
