@@ -59,7 +59,7 @@ class SweepChart:
                               label_offset="50px")
         self.figure = bq.Figure(
             marks=[self.curve, self.running_sum, self.reference, self.cursor], axes=[self.x_axis, self.y_axis],
-            fig_margin=dict(top=30, bottom=50, left=65, right=10), legend_location="top-left",
+            fig_margin=dict(top=30, bottom=50, left=65, right=10), legend_location="bottom-right",
             layout=w.Layout(width="420px", height="300px"),
         )
         self._y_extent = (0.0, 1.0)
