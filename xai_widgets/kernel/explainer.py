@@ -108,7 +108,7 @@ class Explainer:
     def predict(self, x: Any) -> torch.Tensor:
         """Class probabilities (softmax of the outputs), or raw outputs for regression, on the CPU."""
         outputs = self.outputs(x)
-        if self._is_regression(outputs):
+        if self.is_regression(outputs):
             return outputs
         return torch.softmax(outputs, dim=1)
 
@@ -130,7 +130,9 @@ class Explainer:
         n_outputs = self._runner.n_outputs(batch.shape[1:])
         return as_target_batch(target, batch.shape[0], n_outputs, self.device)
 
-    def _is_regression(self, outputs: torch.Tensor) -> bool:
+    def is_regression(self, outputs: torch.Tensor) -> bool:
+        """Whether ``outputs`` (N, outputs) are read as regression values rather than class logits:
+        ``task="regression"``, or ``"auto"`` with a single output (what ``predict`` goes by)."""
         return self.task == "regression" or (self.task == "auto" and outputs.shape[1] == 1)
 
     def __repr__(self) -> str:

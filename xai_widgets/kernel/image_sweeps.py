@@ -11,7 +11,8 @@ import torch
 
 from .baselines import gaussian_blur, resolve_baseline
 from .errors import InputError, ParameterError
-from .quadrature import RULES, quadrature
+from .quadrature import quadrature
+from .registry import get_method
 from .validation import as_input_batch, as_target_batch
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def perturbation_sweep(
     targets = _targets(target, original)
     index = targets.view(n, 1, 1).expand(n, n_amounts, 1)
     probabilities = None
-    if not _is_regression(explainer, raw):
+    if not explainer.is_regression(raw):
         probabilities = torch.softmax(per_amount, dim=2).gather(2, index).squeeze(2)
     return SweepResult(
         kind=kind,
@@ -227,10 +228,8 @@ def ig_path(
     x = as_input_batch(x, explainer.device)
     if x.shape[0] != 1:
         raise InputError(f"ig_path walks one sample: pass x shaped (1, ...), got a batch of {x.shape[0]}")
-    if rule not in RULES:
-        raise ParameterError(f"ig_path: rule must be one of {RULES}, got {rule!r}")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, int) or not 1 <= n_steps <= 1024:
-        raise ParameterError(f"ig_path: n_steps must be an int in 1..1024, got {n_steps!r}")
+    # The path is the integrated_gradients method's: its parameter specs check n_steps and rule.
+    get_method("integrated_gradients").resolve({"n_steps": n_steps, "rule": rule})
     if rule == "riemann_trapezoid" and n_steps < 2:
         raise ParameterError("ig_path: rule 'riemann_trapezoid' needs n_steps >= 2")
     base = resolve_baseline(baseline, x, "ig_path")
@@ -356,8 +355,3 @@ def _targets(target: Any, outputs: torch.Tensor) -> torch.Tensor:
 
 def _single_target(target: Any, n_outputs: int) -> int:
     return int(as_target_batch(target, 1, n_outputs, torch.device("cpu"))[0])
-
-
-def _is_regression(explainer: "Explainer", outputs: torch.Tensor) -> bool:
-    # The explainer's own rule (predict() returns raw outputs for these).
-    return explainer.task == "regression" or (explainer.task == "auto" and outputs.shape[1] == 1)

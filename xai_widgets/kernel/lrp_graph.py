@@ -194,6 +194,8 @@ class RelevancePass:
     def __init__(self, model: nn.Module, composite: Composite) -> None:
         self.model = model
         self.state = _ForwardState(composite, {m: name for name, m in model.named_modules()})
+        # Leaf layers, found once: the checks run on every call of every module.
+        self.leaves = {m for m in model.modules() if not any(True for _ in m.children())}
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
@@ -202,7 +204,7 @@ class RelevancePass:
             handles.append(self.model.register_forward_pre_hook(self._start))
             for module in self.model.modules():
                 handles.append(module.register_forward_pre_hook(self._check))
-                if not any(True for _ in module.children()):
+                if module in self.leaves:
                     handles.append(module.register_forward_hook(self._leave_leaf))
                 hook = self._hook_for(module)
                 if hook is not None:
@@ -232,7 +234,7 @@ class RelevancePass:
         self.state.leaf_depth -= 1
 
     def _check(self, module: nn.Module, _inputs) -> None:
-        leaf = not any(True for _ in module.children())
+        leaf = module in self.leaves
         name = self.state.names.get(module, "?") or "the model"
         if leaf:
             self.state.leaf_depth += 1

@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import InputError, ParameterError, TargetError
+from .errors import InputError, ParameterError
 from .explainer import Explainer
+from .validation import as_target_batch
 
 
 def ice(explainer: Explainer, x: Any, feature: int, values: Any, target: int | None = None) -> torch.Tensor:
@@ -157,14 +158,10 @@ def _check_feature(feature: Any, n_features: int) -> None:
         raise ParameterError(f"feature {feature} is out of range: the data has {n_features} features, 0..{n_features - 1}")
 
 
-def _sample_target(explainer: Explainer, sample: torch.Tensor, target: int | None) -> int:
-    """The target as an int: ``None`` picks the class predicted for the unmodified sample, so the
-    whole curve follows one output."""
-    if target is None:
-        return int(explainer.outputs(sample)[0].argmax())
-    if isinstance(target, bool) or not isinstance(target, (int, np.integer)):
-        raise TargetError(f"target must be an int output index or None, got {target!r}")
-    return int(target)
+def _sample_target(explainer: Explainer, sample: torch.Tensor, target: Any) -> Any:
+    """``None`` picks the class predicted for the unmodified sample, so the whole curve follows
+    one output; any other target is checked where it is used."""
+    return int(explainer.outputs(sample)[0].argmax()) if target is None else target
 
 
 def _substitute(sample: torch.Tensor, feature: int, grid: torch.Tensor) -> torch.Tensor:
@@ -173,9 +170,7 @@ def _substitute(sample: torch.Tensor, feature: int, grid: torch.Tensor) -> torch
     return batch
 
 
-def _pick(outputs: torch.Tensor, target: int) -> torch.Tensor:
-    if not 0 <= target < outputs.shape[1]:
-        raise TargetError(
-            f"target {target} is out of range: the model has {outputs.shape[1]} output(s), 0..{outputs.shape[1] - 1}"
-        )
-    return outputs[:, target].contiguous()
+def _pick(outputs: torch.Tensor, target: Any) -> torch.Tensor:
+    """The column of one target output (checked like every kernel target)."""
+    (index,) = as_target_batch(target, 1, outputs.shape[1], outputs.device).tolist()
+    return outputs[:, index].contiguous()

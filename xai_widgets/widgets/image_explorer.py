@@ -17,6 +17,7 @@ from ..kernel.registry import methods as registered_methods
 from .charts import PixelChart, PredictionChart
 from .encoding import to_display_uint8, to_wire
 from .explorer_canvas import ExplorerCanvas
+from .method_chips import check_methods, method_chips, toggled
 from .param_controls import MethodControls
 from .worker import LatestWinsWorker, Superseded
 
@@ -62,9 +63,7 @@ class ImageExplorer(w.VBox):
         self.masks = None if masks is None else _as_masks(masks, self.images)
         self.specs = registered_methods()
         enabled = list(DEFAULT_METHODS if methods is None else methods)
-        unknown = [name for name in enabled if name not in self.specs]
-        if unknown:
-            raise ExplainerError(f"unknown method(s) {unknown}; available: {list(self.specs)}")
+        check_methods(enabled, self.specs)
 
         probabilities = explainer.predict(self.images)
         n_classes = probabilities.shape[1]
@@ -88,7 +87,7 @@ class ImageExplorer(w.VBox):
         self.prediction_chart = PredictionChart(self.class_names, self._pick_target, top_k)
         self.method_chart = PixelChart("Pixel, per method", "attribution")
         self.class_chart = PixelChart("Pixel gradient, per class", "gradient")
-        self.chips = {name: self._chip(name, name in enabled) for name in self.specs}
+        self.chips = method_chips(self.specs, enabled, self._chip_toggled)
         spatial = max(self.images.shape[-2:])
         self.method_controls = {
             name: MethodControls(spec, explainer.layers(), spatial, self._params_changed)
@@ -173,22 +172,12 @@ class ImageExplorer(w.VBox):
         self.canvas.samples, _dtype, self.canvas.samples_shape = to_wire(thumbnails, "uint8")
         self.canvas.sample_labels = labels
 
-    def _chip(self, name: str, enabled: bool) -> w.ToggleButton:
-        spec = self.specs[name]
-        chip = w.ToggleButton(value=enabled, description=name, tooltip=spec.doc.splitlines()[0] if spec.doc else name,
-                              layout=w.Layout(width="auto"))
-        chip.add_class("xw-method-chip")
-        chip.observe(lambda change, name=name: self._chip_toggled(name, change["new"]), names="value")
-        return chip
-
     def _show_controls(self) -> None:
         self._controls_box.children = [self.method_controls[name] for name in self.canvas.enabled_methods]
 
     # ---- events (comm thread): record intent, hand the work to the worker --------------------
     def _chip_toggled(self, name: str, on: bool) -> None:
-        current = set(self.canvas.enabled_methods)
-        current = current | {name} if on else current - {name}
-        self.canvas.enabled_methods = [m for m in self.specs if m in current]
+        self.canvas.enabled_methods = toggled(self.canvas.enabled_methods, self.specs, name, on)
 
     def _methods_changed(self, _change: dict) -> None:
         for name, chip in self.chips.items():

@@ -16,6 +16,7 @@ from ..kernel.errors import ExplainerError
 from ..kernel.explainer import Explainer
 from ..kernel.registry import methods as registered_methods
 from ..kernel.tabular_summary import DatasetAttribution, dataset_attribution
+from .method_chips import check_methods, method_chips, toggled
 from .param_controls import MethodControls
 from .sweep_panel import SweepPanel, as_table
 from .tabular_charts import DataScatter, FeatureBars, SummaryPlot
@@ -77,14 +78,12 @@ class TabularExplorer(w.VBox):
         enabled = list(DEFAULT_METHODS if methods is None else methods)
         self.specs = {name: spec for name, spec in registered_methods().items()
                       if spec.family not in _NOT_TABULAR_FAMILIES or name in enabled}
-        unknown = [name for name in enabled if name not in self.specs]
-        if unknown:
-            raise ExplainerError(f"unknown method(s) {unknown}; available: {list(self.specs)}")
+        check_methods(enabled, self.specs)
 
         self.sweep = SweepPanel(explainer, self.X, feature_names, n_values=n_values, method=None)
         self.feature_names = self.sweep.feature_names
         outputs = explainer.outputs(self.X)
-        self.regression = outputs.shape[1] == 1 or explainer.task == "regression"
+        self.regression = explainer.is_regression(outputs)
         n_outputs = outputs.shape[1]
         self.class_names = [str(i) for i in range(n_outputs)] if class_names is None else [str(c) for c in class_names]
         if not self.regression and len(self.class_names) != n_outputs:
@@ -100,7 +99,7 @@ class TabularExplorer(w.VBox):
         self._global_cache: dict[tuple, DatasetAttribution] = {}
         self._global_key: tuple | None = None
 
-        self.chips = {name: self._chip(name, name in enabled) for name in self.specs}
+        self.chips = method_chips(self.specs, enabled, self._chip_toggled)
         self.method_controls = {name: MethodControls(spec, explainer.layers(), self.X.shape[1], self._params_changed)
                                 for name, spec in self.specs.items()}
         self.bars = {name: FeatureBars(name, self.feature_names, f"xw-bars-{name}") for name in self.specs}
@@ -206,19 +205,9 @@ class TabularExplorer(w.VBox):
             global_view,
         ])
 
-    def _chip(self, name: str, enabled: bool) -> w.ToggleButton:
-        spec = self.specs[name]
-        chip = w.ToggleButton(value=enabled, description=name, tooltip=spec.doc.splitlines()[0] if spec.doc else name,
-                              layout=w.Layout(width="auto"))
-        chip.add_class("xw-method-chip")
-        chip.observe(lambda change, name=name: self._chip_toggled(name, change["new"]), names="value")
-        return chip
-
     # ---- events (comm thread): record intent, hand the work to a worker ----------------------
     def _chip_toggled(self, name: str, on: bool) -> None:
-        current = set(self.enabled_methods)
-        current = current | {name} if on else current - {name}
-        self.enabled_methods = [m for m in self.specs if m in current]
+        self.enabled_methods = toggled(self.enabled_methods, self.specs, name, on)
 
     def _methods_changed(self, _change: dict) -> None:
         enabled = self.enabled_methods
