@@ -20,7 +20,7 @@ from captum.attr import (
     Saliency,
 )
 
-from xai_widgets.kernel.layers import last_conv_layer
+from xai_widgets.kernel.core.layers import last_conv_layer
 
 N_STEPS = 50
 N_SAMPLES = 20

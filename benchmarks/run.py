@@ -18,7 +18,7 @@ from typing import Callable
 import torch
 
 import xai_widgets as xw
-from xai_widgets.kernel.runner import ModelRunner
+from xai_widgets.kernel.core.runner import ModelRunner
 from xai_widgets.zoo import load_shapes_model, resnet_style
 
 from .cases import Case, build_cases

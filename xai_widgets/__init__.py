@@ -2,7 +2,7 @@
 
 from .kernel import *  # noqa: F403  (the kernel's public names)
 from .kernel import __all__ as _KERNEL_NAMES
-from .kernel.registry import methods
+from .kernel import registered_methods as methods
 
 __version__ = "0.1.0"
 

@@ -34,7 +34,7 @@ def test_integrated_gradients_on_image_shaped_linear_model_with_blur_baseline():
     model = FlatLinear()
     x = torch.rand(2, 3, 8, 8)
     result = xw.Explainer(model).attribute(x, "integrated_gradients", target=1, baseline="blur", n_steps=4)
-    blurred = xw.kernel.baselines.gaussian_blur(x)
+    blurred = xw.kernel.inputs.baselines.gaussian_blur(x)
     expected = (x - blurred) * model.linear.weight[1].detach().view(3, 8, 8)
     torch.testing.assert_close(result.values, expected, rtol=1e-5, atol=1e-5)
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from xai_widgets.kernel.errors import ExplainerError, InputError, ParameterError
-from xai_widgets.kernel.explainer import Explainer
-from xai_widgets.kernel.image_sweeps import (
+from xai_widgets.kernel.core.errors import ExplainerError, InputError, ParameterError
+from xai_widgets.kernel.core.explainer import Explainer
+from xai_widgets.kernel.probes.image_sweeps import (
     ig_path,
     occluder_box,
     occluder_positions,

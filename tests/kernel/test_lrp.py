@@ -9,10 +9,10 @@ from captum.attr._utils.lrp_rules import EpsilonRule, GammaRule
 from torch import nn
 
 import xai_widgets as xw
-from xai_widgets.kernel.lrp_graph import Composite
-from xai_widgets.kernel.lrp_rules import alpha_beta_rule, epsilon_rule, gamma_rule
-from xai_widgets.kernel.methods.lrp import COMPOSITE_NAMES, relevance
-from xai_widgets.kernel.runner import ModelRunner
+from xai_widgets.kernel.methods.propagation.lrp.graph import Composite
+from xai_widgets.kernel.methods.propagation.lrp.rules import alpha_beta_rule, epsilon_rule, gamma_rule
+from xai_widgets.kernel.methods.propagation.lrp.method import COMPOSITE_NAMES, relevance
+from xai_widgets.kernel.core.runner import ModelRunner
 
 from .models import OracleCNN, SequenceCNN, mlp
 from .test_captum_oracle import assert_matches

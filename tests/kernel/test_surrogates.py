@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 import xai_widgets as xw
-from xai_widgets.kernel.segments import segment_labels
+from xai_widgets.kernel.inputs.segments import segment_labels
 
 from .models import ReluCNN, SequenceCNN
 from .test_model_unchanged import assert_same, snapshot

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 import xai_widgets as xw
-from xai_widgets.kernel import sweeps
-from xai_widgets.kernel.errors import InputError, ParameterError, TargetError
+from xai_widgets.kernel.probes import tabular_sweeps as sweeps
+from xai_widgets.kernel.core.errors import InputError, ParameterError, TargetError
 
 from .models import linear_model
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from xai_widgets.kernel.errors import ExplainerError, InputError, LayerNotFoundError
-from xai_widgets.kernel.weights import correlated_features, layer_weights, linear_weights, top_k_weights
+from xai_widgets.kernel.core.errors import ExplainerError, InputError, LayerNotFoundError
+from xai_widgets.kernel.probes.weights import correlated_features, layer_weights, linear_weights, top_k_weights
 
 NAMES = ["a", "b", "c", "d"]
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from xai_widgets.kernel.explainer import Explainer
-from xai_widgets.kernel.image_sweeps import ig_path, perturb, perturbation_sweep, sweep_amounts
+from xai_widgets.kernel.core.explainer import Explainer
+from xai_widgets.kernel.probes.image_sweeps import ig_path, perturb, perturbation_sweep, sweep_amounts
 from xai_widgets.widgets.encoding import from_wire
 from xai_widgets.widgets.image_sweep import ImageSweepExplorer
 from xai_widgets.zoo import load_shapes_model, make_shapes

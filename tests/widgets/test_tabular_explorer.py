@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import xai_widgets as xw
-from xai_widgets.kernel import sweeps
+from xai_widgets.kernel.probes import tabular_sweeps as sweeps
 from xai_widgets.widgets.sweep_panel import SweepPanel
 from xai_widgets.widgets.tabular_explorer import TabularExplorer
 from xai_widgets.zoo import load_tabular, train_tabular_mlp

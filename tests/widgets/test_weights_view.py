@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from xai_widgets.kernel.errors import ExplainerError
+from xai_widgets.kernel.core.errors import ExplainerError
 from xai_widgets.widgets.weights_view import NEGATIVE, POSITIVE, SPLIT_WARNING, WeightsView
 
 NAMES = ["age", "bmi", "bp", "s1"]

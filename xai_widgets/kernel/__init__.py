@@ -1,11 +1,12 @@
-"""The explainer kernel: model binding and attribution methods, on torch and numpy only.
+"""The explainer kernel: model binding, attribution methods and probes, on torch and numpy only.
 
-``kernel.methods`` is the package of method modules; the function listing them is
-``xai_widgets.methods`` (``kernel.registry.methods``).
+This module is the kernel's public face: widgets, notebooks and users import from here (or from
+``xai_widgets``), never from a sub-package by path. ``kernel.methods`` is the package of method
+modules; the function listing the registered methods is ``methods`` (``xw.methods()``).
 """
 
-from .attribution import Attribution
-from .errors import (
+from .core.attribution import Attribution
+from .core.errors import (
     ExplainerError,
     InputError,
     LayerNotFoundError,
@@ -16,18 +17,31 @@ from .errors import (
     UnknownMethodError,
     UnsupportedLayerError,
 )
-from .explainer import Explainer
+from .core.explainer import Explainer
+from .core.registry import MethodSpec, ParamSpec
+from .core.registry import methods as registered_methods
 from . import methods as _builtin_methods  # noqa: F401  (registers them)
-from .registry import MethodSpec, ParamSpec
-from .image_sweeps import ig_path, perturb, perturbation_sweep
-from .sweeps import ice, partial_dependence, sensitivity
-from .tabular_summary import dataset_attribution
-from .weights import correlated_features, layer_weights, linear_weights, top_k_weights
+from .inputs.edits import apply_edits
+from .probes.dataset_summary import DatasetAttribution, dataset_attribution
+from .probes.image_sweeps import (
+    SWEEP_KINDS,
+    IGPath,
+    SweepResult,
+    ig_path,
+    perturb,
+    perturbation_sweep,
+    sweep_amounts,
+    sweep_range,
+)
+from .probes.tabular_sweeps import feature_grid, ice, partial_dependence, sensitivity, with_feature
+from .probes.weights import correlated_features, find_linear, layer_weights, linear_weights, top_k_weights
 
 __all__ = [
     "Attribution",
+    "DatasetAttribution",
     "Explainer",
     "ExplainerError",
+    "IGPath",
     "InputError",
     "LayerNotFoundError",
     "MethodSpec",
@@ -35,11 +49,16 @@ __all__ = [
     "NotDifferentiableError",
     "ParamSpec",
     "ParameterError",
+    "SWEEP_KINDS",
+    "SweepResult",
     "TargetError",
     "UnknownMethodError",
     "UnsupportedLayerError",
+    "apply_edits",
     "correlated_features",
     "dataset_attribution",
+    "feature_grid",
+    "find_linear",
     "ice",
     "ig_path",
     "layer_weights",
@@ -47,6 +66,10 @@ __all__ = [
     "partial_dependence",
     "perturb",
     "perturbation_sweep",
+    "registered_methods",
     "sensitivity",
+    "sweep_amounts",
+    "sweep_range",
     "top_k_weights",
+    "with_feature",
 ]

@@ -7,7 +7,7 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from ..kernel.attribution import Attribution
+from ..kernel import Attribution
 from .encoding import to_wire
 from .display_traits import DisplayTraits
 from .static_files import CSS, bundle

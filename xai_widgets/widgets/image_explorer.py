@@ -10,10 +10,10 @@ import ipywidgets as w
 import numpy as np
 import torch
 
-from ..kernel.edits import apply_edits
-from ..kernel.errors import ExplainerError
-from ..kernel.explainer import Explainer
-from ..kernel.registry import methods as registered_methods
+from ..kernel import apply_edits
+from ..kernel import ExplainerError
+from ..kernel import Explainer
+from ..kernel import registered_methods
 from .charts import PixelChart, PredictionChart
 from .encoding import to_display_uint8, to_wire
 from .explorer_canvas import ExplorerCanvas

@@ -12,9 +12,9 @@ import bqplot as bq
 import ipywidgets as w
 import traitlets as t
 
-from ..kernel.errors import ExplainerError
-from ..kernel.explainer import Explainer
-from ..kernel.image_sweeps import (
+from ..kernel import ExplainerError
+from ..kernel import Explainer
+from ..kernel import (
     SWEEP_KINDS,
     IGPath,
     SweepResult,
@@ -24,7 +24,7 @@ from ..kernel.image_sweeps import (
     sweep_amounts,
     sweep_range,
 )
-from ..kernel.registry import methods as registered_methods
+from ..kernel import registered_methods
 from .heatmap import HeatmapView
 from .image_explorer import _as_images
 from .worker import LatestWinsWorker, Superseded

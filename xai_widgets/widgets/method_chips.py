@@ -6,8 +6,8 @@ from typing import Callable, Iterable, Mapping
 
 import ipywidgets as w
 
-from ..kernel.errors import ExplainerError
-from ..kernel.registry import MethodSpec
+from ..kernel import ExplainerError
+from ..kernel import MethodSpec
 
 
 def check_methods(names: Iterable[str], specs: Mapping[str, MethodSpec]) -> list[str]:

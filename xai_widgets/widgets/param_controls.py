@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
-from ..kernel.registry import MethodSpec, ParamSpec
+from ..kernel import MethodSpec, ParamSpec
 
 _WIDE = w.Layout(width="280px")
 _STYLE = {"description_width": "90px"}

@@ -8,8 +8,8 @@ import ipywidgets as w
 import numpy as np
 import torch
 
-from ..kernel.errors import InputError
-from ..kernel.explainer import Explainer
+from ..kernel import InputError
+from ..kernel import Explainer
 from .image_sweep import ImageSweepExplorer
 from .sweep_panel import SweepPanel
 

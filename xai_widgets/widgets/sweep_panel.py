@@ -11,9 +11,9 @@ import numpy as np
 import torch
 import traitlets
 
-from ..kernel import sweeps
-from ..kernel.errors import ExplainerError
-from ..kernel.explainer import Explainer
+from .. import kernel as sweeps
+from ..kernel import ExplainerError
+from ..kernel import Explainer
 from .tabular_charts import FeatureBars, SweepChart
 from .worker import LatestWinsWorker, Superseded
 

@@ -12,10 +12,10 @@ import numpy as np
 import torch
 import traitlets
 
-from ..kernel.errors import ExplainerError
-from ..kernel.explainer import Explainer
-from ..kernel.registry import methods as registered_methods
-from ..kernel.tabular_summary import DatasetAttribution, dataset_attribution
+from ..kernel import ExplainerError
+from ..kernel import Explainer
+from ..kernel import registered_methods
+from ..kernel import DatasetAttribution, dataset_attribution
 from .method_chips import check_methods, method_chips, toggled
 from .param_controls import MethodControls
 from .sweep_panel import SweepPanel, as_table

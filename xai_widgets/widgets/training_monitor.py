@@ -12,8 +12,8 @@ import bqplot as bq
 import ipywidgets as w
 from torch import nn
 
-from ..kernel.errors import ExplainerError
-from ..kernel.weights import top_k_weights
+from ..kernel import ExplainerError
+from ..kernel import top_k_weights
 from .weights_view import WeightsView
 
 TRAIN_COLOUR = "#4c78a8"

@@ -11,7 +11,7 @@ import ipywidgets as w
 import numpy as np
 from torch import nn
 
-from ..kernel.weights import correlated_features, find_linear, layer_weights, linear_weights, top_k_weights
+from ..kernel import correlated_features, find_linear, layer_weights, linear_weights, top_k_weights
 
 POSITIVE = "#e45756"  # red for positive, blue for negative, as in the RdBu_r heatmaps
 NEGATIVE = "#4c78a8"

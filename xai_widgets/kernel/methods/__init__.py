@@ -1,3 +1,9 @@
-"""Attribution methods; importing this package registers each of them, in this order."""
+"""The attribution methods, one module each, grouped by family; importing them registers them."""
 
-from . import gradient, smoothgrad, integrated_gradients, deeplift, lrp, occlusion, lime, kernel_shap, grad_cam  # noqa: F401  isort: skip
+from .gradient import gradient, smoothgrad  # noqa: F401  isort: skip
+from .path import integrated_gradients  # noqa: F401
+from .propagation import deeplift  # noqa: F401
+from .propagation.lrp import method as lrp  # noqa: F401
+from .perturbation import occlusion  # noqa: F401
+from .surrogate import lime, kernel_shap  # noqa: F401
+from .cam import grad_cam  # noqa: F401

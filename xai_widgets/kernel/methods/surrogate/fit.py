@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from .runner import ModelRunner
+from ...core.runner import ModelRunner
 
 # Enumerate every coalition instead of sampling when that needs no more model inputs than asked.
 _MAX_ENUMERATED_SEGMENTS = 20

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .errors import ParameterError
+from ..core.errors import ParameterError
 
 # A blur this strong removes shapes but keeps the colour layout (Sturmfels et al., 2020).
 _BLUR_SIGMA_FRACTION = 1 / 8

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import InputError, ParameterError
-from .explainer import Explainer
-from .validation import as_target_batch
+from ..core.errors import InputError, ParameterError
+from ..core.explainer import Explainer
+from ..core.validation import as_target_batch
 
 
 def ice(explainer: Explainer, x: Any, feature: int, values: Any, target: int | None = None) -> torch.Tensor:

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from .errors import ParameterError
+from ..core.errors import ParameterError
 
 SEGMENT_KINDS = ("grid", "superpixels")
 # The automatic segment covers about an eighth of each spatial side.

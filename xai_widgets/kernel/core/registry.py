@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-from importlib import import_module
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -151,8 +150,8 @@ def method(
 
 
 def methods() -> dict[str, MethodSpec]:
-    """All registered methods by name, in registration order."""
-    import_module(f"{__package__}.methods")  # the built-in methods register on import
+    """All registered methods by name, in registration order (``xai_widgets.kernel`` imports the
+    built-in ones, so they are registered before any caller can get here)."""
     return dict(_REGISTRY)
 
 

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import torch
 
-from .explainer import Explainer
+from ..core.explainer import Explainer
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from ..lrp_graph import Composite, RelevancePass
-from ..lrp_rules import alpha_beta_rule, epsilon_rule, flat_rule, gamma_rule, z_box_rule
-from ..registry import ParamSpec, method
-from ..runner import ModelRunner
+from .graph import Composite, RelevancePass
+from .rules import alpha_beta_rule, epsilon_rule, flat_rule, gamma_rule, z_box_rule
+from ....core.registry import ParamSpec, method
+from ....core.runner import ModelRunner
 
 COMPOSITE_NAMES = ("epsilon", "epsilon_plus", "epsilon_plus_flat", "epsilon_gamma_box", "alpha2_beta1")
 

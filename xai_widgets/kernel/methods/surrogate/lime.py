@@ -6,11 +6,11 @@ from typing import Any
 
 import torch
 
-from ..baselines import resolve_baseline
-from ..registry import BASELINE_NAMES, ParamSpec, method
-from ..runner import ModelRunner
-from ..segments import SEGMENT_KINDS, segment_labels, spread
-from ..surrogate import cosine_kernel, lime_masks, masked_scores, weighted_ridge
+from ...inputs.baselines import resolve_baseline
+from ...core.registry import BASELINE_NAMES, ParamSpec, method
+from ...core.runner import ModelRunner
+from ...inputs.segments import SEGMENT_KINDS, segment_labels, spread
+from .fit import cosine_kernel, lime_masks, masked_scores, weighted_ridge
 
 # A small L2 penalty (relative to the total sample weight) keeps the fit defined when a segment
 # is on in every draw; unlike Captum's default Lasso it zeroes no coefficient.

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 import torch
 
-from .errors import InputError
+from ..core.errors import InputError
 
 TOOLS = ("paint", "erase", "rectangle")
 

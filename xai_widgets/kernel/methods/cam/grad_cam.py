@@ -7,10 +7,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ..errors import ExplainerError, NotDifferentiableError
-from ..layers import last_conv_layer, resolve_layer
-from ..registry import ParamSpec, method
-from ..runner import ModelRunner
+from ...core.errors import ExplainerError, NotDifferentiableError
+from ...core.layers import last_conv_layer, resolve_layer
+from ...core.registry import ParamSpec, method
+from ...core.runner import ModelRunner
 
 _INTERPOLATION = {1: "linear", 2: "bilinear", 3: "trilinear"}
 

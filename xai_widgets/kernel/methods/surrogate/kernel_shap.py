@@ -6,11 +6,11 @@ from typing import Any
 
 import torch
 
-from ..baselines import resolve_baseline
-from ..registry import BASELINE_NAMES, ParamSpec, method
-from ..runner import ModelRunner
-from ..segments import segment_labels, spread
-from ..surrogate import constrained_shapley_fit, masked_scores, shapley_masks
+from ...inputs.baselines import resolve_baseline
+from ...core.registry import BASELINE_NAMES, ParamSpec, method
+from ...core.runner import ModelRunner
+from ...inputs.segments import segment_labels, spread
+from .fit import constrained_shapley_fit, masked_scores, shapley_masks
 from .lime import SEGMENT_PARAMS
 
 

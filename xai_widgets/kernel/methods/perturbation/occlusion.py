@@ -7,10 +7,10 @@ from typing import Any
 
 import torch
 
-from ..baselines import resolve_baseline
-from ..errors import ParameterError
-from ..registry import BASELINE_NAMES, ParamSpec, method
-from ..runner import ModelRunner
+from ...inputs.baselines import resolve_baseline
+from ...core.errors import ParameterError
+from ...core.registry import BASELINE_NAMES, ParamSpec, method
+from ...core.runner import ModelRunner
 
 # The automatic window covers about an eighth of each spatial dim.
 _AUTO_WINDOW_FRACTION = 8

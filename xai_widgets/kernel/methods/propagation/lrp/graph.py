@@ -28,8 +28,8 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .errors import UnsupportedLayerError
-from .lrp_rules import LINEAR_LAYERS, LinearOp, Rule, epsilon_through, split_sum, stabilize
+from ....core.errors import UnsupportedLayerError
+from .rules import LINEAR_LAYERS, LinearOp, Rule, epsilon_through, split_sum, stabilize
 
 BATCHNORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 MAX_POOLING = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)

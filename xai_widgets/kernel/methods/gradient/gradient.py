@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..registry import method
-from ..runner import ModelRunner
+from ...core.registry import method
+from ...core.runner import ModelRunner
 
 
 @method("gradient", family="gradient", params=[])

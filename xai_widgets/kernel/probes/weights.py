@@ -11,8 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import ExplainerError, InputError
-from .layers import resolve_layer
+from ..core.errors import ExplainerError, InputError
+from ..core.layers import resolve_layer
 
 _WEIGHTED_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 

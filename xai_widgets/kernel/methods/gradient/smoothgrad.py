@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..registry import ParamSpec, method
-from ..runner import ModelRunner
+from ...core.registry import ParamSpec, method
+from ...core.runner import ModelRunner
 
 
 @method(

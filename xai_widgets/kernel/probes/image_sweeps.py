@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import torch
 
-from .baselines import gaussian_blur, resolve_baseline
-from .errors import InputError, ParameterError
-from .quadrature import quadrature
-from .registry import get_method
-from .validation import as_input_batch, as_target_batch
+from ..inputs.baselines import gaussian_blur, resolve_baseline
+from ..core.errors import InputError, ParameterError
+from ..inputs.quadrature import quadrature
+from ..core.registry import get_method
+from ..core.validation import as_input_batch, as_target_batch
 
 if TYPE_CHECKING:
-    from .explainer import Explainer
+    from ..core.explainer import Explainer
 
 PERTURBATIONS = ("brightness", "noise", "blur", "occluder")
 SWEEP_KINDS = (*PERTURBATIONS, "ig_path")

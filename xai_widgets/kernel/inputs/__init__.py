@@ -1,0 +1,1 @@
+"""What goes into a model: baselines, segments, edits and quadrature rules."""

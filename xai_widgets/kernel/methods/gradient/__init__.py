@@ -1,0 +1,1 @@
+"""Gradient methods: the plain gradient and its variants, and SmoothGrad."""

@@ -1,0 +1,1 @@
+"""Path methods: Integrated Gradients."""

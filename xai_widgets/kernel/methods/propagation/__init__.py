@@ -1,0 +1,1 @@
+"""Propagation methods: DeepLIFT and LRP."""

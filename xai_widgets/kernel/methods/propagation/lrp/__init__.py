@@ -1,0 +1,1 @@
+"""Layer-wise relevance propagation: rules, composites, canonizers and the modified backward graph."""

@@ -1,0 +1,1 @@
+"""Surrogate methods: LIME and KernelSHAP, and the weighted fits they share."""

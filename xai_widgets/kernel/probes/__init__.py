@@ -1,0 +1,1 @@
+"""Analyses built on the explainer: tabular and image sweeps, the IG path, weights and data-set summaries."""
