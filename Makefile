@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JS_SOURCES := $(shell find js/src -type f 2>/dev/null)
 
-.PHONY: demo test setup test-setup test-python test-js bench browser-deps clean
+.PHONY: demo test setup test-setup test-python test-js lint bench browser-deps clean
 
 demo: setup
 	@echo "Starting JupyterLab on notebooks/ (open the URL below; Ctrl-C stops it)"
@@ -19,10 +19,11 @@ demo: setup
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 test: test-setup
+	$(MAKE) lint
 	$(MAKE) test-js
 	$(MAKE) test-python
 
-setup: $(VENV)/.installed xai_widgets/static/widget.js $(VENV)/.kernel-registered
+setup: $(VENV)/.installed xai_widgets/static/widget.js $(VENV)/.kernel-registered $(VENV)/.lab-configured
 
 test-setup: setup browser-deps
 
@@ -49,11 +50,24 @@ $(VENV)/.kernel-registered: $(VENV)/.installed
 	$(PY) -m ipykernel install --user --name xai-widgets --display-name "Python (xai_widgets)"
 	touch $@
 
+# JupyterLab's announcements plugin opens a "get notified about Jupyter news?" pop-up over the
+# views on a first start; switch it off inside this venv only (Lab and Notebook 7 both read it).
+$(VENV)/.lab-configured: $(VENV)/.installed
+	$(VENV)/bin/jupyter labextension disable --level=sys_prefix "@jupyterlab/apputils-extension:announcements"
+	touch $@
+
 browser-deps:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 test-js: node_modules/.package-lock.json
 	npm test
+
+# Lint and types: ruff (rules and format, configured in pyproject.toml) and mypy on the package;
+# the front end's strict tsc runs in test-js.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test-python: setup
 	$(PY) -m pytest

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from captum.attr import (
-    DeepLift,
     LRP,
+    DeepLift,
     InputXGradient,
-    KernelShap,
     IntegratedGradients,
+    KernelShap,
     LayerAttribution,
     LayerGradCam,
     Lime,
@@ -57,14 +57,23 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
 
     def noise_tunnel(batch):
         return lambda: NoiseTunnel(Saliency(model)).attribute(
-            x, nt_type="smoothgrad", nt_samples=N_SAMPLES, nt_samples_batch_size=batch,
-            stdevs=NOISE * value_range, target=t, abs=False,
+            x,
+            nt_type="smoothgrad",
+            nt_samples=N_SAMPLES,
+            nt_samples_batch_size=batch,
+            stdevs=NOISE * value_range,
+            target=t,
+            abs=False,
         )
 
     def occlude(per_eval):
         return lambda: Occlusion(model).attribute(
-            x, sliding_window_shapes=(x.shape[1], window, window), strides=(x.shape[1], stride, stride),
-            baselines=0.0, target=t, perturbations_per_eval=per_eval,
+            x,
+            sliding_window_shapes=(x.shape[1], window, window),
+            strides=(x.shape[1], stride, stride),
+            baselines=0.0,
+            target=t,
+            perturbations_per_eval=per_eval,
         )
 
     def grad_cam():
@@ -72,7 +81,7 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
         return LayerAttribution.interpolate(layer_map, tuple(x.shape[2:]), interpolate_mode="bilinear")
 
     segment = spatial // 8
-    grid = (torch.arange(spatial, device=x.device) // segment)
+    grid = torch.arange(spatial, device=x.device) // segment
     feature_mask = (grid[:, None] * (spatial // segment) + grid[None, :])[None, None]
 
     def surrogate(kind, per_eval):
@@ -80,9 +89,14 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
         def run():
             for i in range(n):
                 kind(model).attribute(
-                    x[i : i + 1], target=t[i], baselines=0.0, feature_mask=feature_mask,
-                    n_samples=N_SURROGATE, perturbations_per_eval=per_eval,
+                    x[i : i + 1],
+                    target=t[i],
+                    baselines=0.0,
+                    feature_mask=feature_mask,
+                    n_samples=N_SURROGATE,
+                    perturbations_per_eval=per_eval,
                 )
+
         return run
 
     def deeplift():
@@ -99,26 +113,46 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
         Case("saliency", {}, 1, True, lambda: Saliency(model).attribute(x, target=t)),
         Case("grad_x_input", {}, 1, True, lambda: InputXGradient(model).attribute(x, target=t)),
         Case(
-            "smoothgrad", {"n_samples": N_SAMPLES, "noise": NOISE}, N_SAMPLES, True, noise_tunnel(None),
+            "smoothgrad",
+            {"n_samples": N_SAMPLES, "noise": NOISE},
+            N_SAMPLES,
+            True,
+            noise_tunnel(None),
             {f"nt_samples_batch_size={b}": noise_tunnel(b) for b in (N_SAMPLES, 5)},
         ),
         Case(
-            "integrated_gradients", {"n_steps": N_STEPS}, N_STEPS, True, integrated(None),
+            "integrated_gradients",
+            {"n_steps": N_STEPS},
+            N_STEPS,
+            True,
+            integrated(None),
             {f"internal_batch_size={b}": integrated(b) for b in sorted({min(steps_total, 800), 64})},
         ),
         Case(
-            "occlusion", {"window": window, "stride": stride, "baseline": 0.0}, n_windows, False, occlude(1),
+            "occlusion",
+            {"window": window, "stride": stride, "baseline": 0.0},
+            n_windows,
+            False,
+            occlude(1),
             {f"perturbations_per_eval={p}": occlude(p) for p in ((16, 64, 256) if spatial <= 64 else (16, 64))},
         ),
         Case("grad_cam", {}, 1, True, grad_cam),
         Case("deeplift", {"baseline": "zeros"}, 2, True, deeplift),
         Case("lrp", {"composite": "epsilon", "epsilon": 1e-9}, 1, True, lrp),
         Case(
-            "lime", surrogate_params, N_SURROGATE, False, surrogate(Lime, 1),
+            "lime",
+            surrogate_params,
+            N_SURROGATE,
+            False,
+            surrogate(Lime, 1),
             {f"perturbations_per_eval={p}": surrogate(Lime, p) for p in (50, N_SURROGATE)},
         ),
         Case(
-            "kernel_shap", surrogate_params, N_SURROGATE, False, surrogate(KernelShap, 1),
+            "kernel_shap",
+            surrogate_params,
+            N_SURROGATE,
+            False,
+            surrogate(KernelShap, 1),
             {f"perturbations_per_eval={p}": surrogate(KernelShap, p) for p in (50, N_SURROGATE)},
         ),
     ]

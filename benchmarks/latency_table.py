@@ -17,7 +17,8 @@ from pathlib import Path
 from .run import write_section
 
 HEAD = (
-    "| method | events | p50 ms | p90 ms | goal p50 ms | kernel p50 ms | bytes per update (buffers + JSON) | messages |\n"
+    "| method | events | p50 ms | p90 ms | goal p50 ms | kernel p50 ms "
+    "| bytes per update (buffers + JSON) | messages |\n"
     "|---|---|---|---|---|---|---|---|"
 )
 

@@ -60,7 +60,7 @@ def measure(kind: str = "mlp", epochs: int = 300, repeats: int = 11, threads: in
     from IPython import get_ipython
     from IPython.display import display
 
-    from xai_widgets.widgets.training_monitor import TrainingMonitor
+    from xai_widgets import TrainingMonitor
     from xai_widgets.zoo import load_tabular
 
     data = load_tabular("diabetes")
@@ -69,7 +69,7 @@ def measure(kind: str = "mlp", epochs: int = 300, repeats: int = 11, threads: in
     plain, monitored, draws, draw_ms, own = [], [], [], [], []
     for repeat in range(repeats):
         gc.collect()
-        for with_monitor in ((False, True) if repeat % 2 == 0 else (True, False)):
+        for with_monitor in (False, True) if repeat % 2 == 0 else (True, False):
             model = _model(kind, data.X.shape[1])
             monitor = None
             if with_monitor:
@@ -172,7 +172,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument(
-        "--threads", type=int, default=1,
+        "--threads",
+        type=int,
+        default=1,
         help="torch threads (default 1: on a small shared CPU, more threads than cores make the timing noise)",
     )
     parser.add_argument("--in-process", action="store_true", help="no kernel: widgets send nothing (a lower bound)")
@@ -186,7 +188,8 @@ def main() -> None:
     for r in results:
         print(
             f"{r['model']:>6}: loop {r['plain_ms']:.1f} ms, with monitor {r['monitored_ms']:.1f} ms, "
-            f"overhead {r['overhead_percent']:+.2f}% end to end, {r['own_percent']:.2f}% inside update + flush ({r['draws_median']:g} draws, {r['draw_ms_median']:.1f} ms drawing)"
+            f"overhead {r['overhead_percent']:+.2f}% end to end, {r['own_percent']:.2f}% inside update + flush "
+            f"({r['draws_median']:g} draws, {r['draw_ms_median']:.1f} ms drawing)"
         )
     if args.output is not None:
         where = "in-process, no kernel" if args.in_process else "in a real IPython kernel, messages sent over ZMQ"

@@ -1,19 +1,20 @@
 """Run the kernel and Captum side by side and write the table to benchmarks/RESULTS.md.
 
-    python -m benchmarks.run [--device cpu|cuda] [--quick] [--output benchmarks/RESULTS.md]
+python -m benchmarks.run [--device cpu|cuda] [--quick] [--output benchmarks/RESULTS.md]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import platform
 import re
 import statistics
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -62,16 +63,16 @@ def floor_run(model, x, target, case: Case, runner: ModelRunner):
             p.requires_grad_(False)
         try:
             for start in range(0, n_items, chunk):
-                part = inputs[start:start + chunk]
+                part = inputs[start : start + chunk]
                 if case.backward:
                     part = part.detach().requires_grad_(True)
-                    scores = model(part).gather(1, targets[start:start + chunk, None]).sum()
+                    scores = model(part).gather(1, targets[start : start + chunk, None]).sum()
                     torch.autograd.grad(scores, part)
                 else:
                     with torch.no_grad():
                         model(part)
         finally:
-            for p, flag in zip(params, flags):
+            for p, flag in zip(params, flags, strict=True):
                 p.requires_grad_(flag)
 
     return run
@@ -88,7 +89,7 @@ def bench_model(name: str, model, shape, batch: int, device, quick: bool, only: 
     for case in build_cases(model, x, target):
         if only and case.method not in only:
             continue
-        ours = lambda: explainer.attribute(x, case.method, target=target, **case.params)  # noqa: E731
+        ours = functools.partial(explainer.attribute, x, case.method, target=target, **case.params)
         # Enough rounds for about two seconds of our method: many for fast ones, 3 at least.
         ours()
         start = time.perf_counter()
@@ -103,9 +104,16 @@ def bench_model(name: str, model, shape, batch: int, device, quick: bool, only: 
         ours_ms, default_ms, floor_ms = medians["ours"], medians["defaults"], medians["floor"]
         best_run = case.captum_options.get(best_label, case.captum_default)
         row = dict(
-            model=name, batch=batch, method=case.method, ours_ms=ours_ms, captum_default_ms=default_ms,
-            captum_best_ms=options[best_label], captum_best=best_label, floor_ms=floor_ms,
-            ours_mb=peak_mb(ours, device), captum_mb=peak_mb(best_run, device),
+            model=name,
+            batch=batch,
+            method=case.method,
+            ours_ms=ours_ms,
+            captum_default_ms=default_ms,
+            captum_best_ms=options[best_label],
+            captum_best=best_label,
+            floor_ms=floor_ms,
+            ours_mb=peak_mb(ours, device),
+            captum_mb=peak_mb(best_run, device),
         )
         rows.append(row)
         print(format_row(row), flush=True)
@@ -154,7 +162,9 @@ def merged_rows(path: Path, name: str, new_lines: list[str]) -> list[str]:
     """The section's existing table rows with those of ``new_lines`` (same model, batch, method) replaced."""
     text = path.read_text() if path.exists() else ""
     match = re.search(re.escape(f"<!-- {name} -->") + "(.*?)" + re.escape(f"<!-- /{name} -->"), text, re.S)
-    old = [line for line in (match.group(1).splitlines() if match else []) if line.startswith("| ") and "---" not in line]
+    old = [
+        line for line in (match.group(1).splitlines() if match else []) if line.startswith("| ") and "---" not in line
+    ]
     old = [line for line in old if not line.startswith("| model ")]
     replacements = {_row_key(line): line for line in new_lines}
     merged = [replacements.pop(_row_key(line), line) for line in old]

@@ -1,5 +1,7 @@
 """xai_widgets: live, linked Jupyter widgets that explain PyTorch models."""
 
+from typing import Any
+
 from .kernel import *  # noqa: F403  (the kernel's public names)
 from .kernel import __all__ as _KERNEL_NAMES
 from .kernel import registered_methods as methods
@@ -23,7 +25,7 @@ __all__ = [*_KERNEL_NAMES, "methods", *_WIDGETS]
 # kernel works (and its tests run) without the bundle.
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _WIDGETS:
         from . import widgets
 

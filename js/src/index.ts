@@ -1,10 +1,10 @@
 /**
  * The anywidget entry point: picks the view named by the model's `view` trait and renders it.
- * A new view is a module with a render function, added to VIEWS.
+ * A new view is a folder under views/ with a render function, added to VIEWS.
  */
 import type { AnyModel } from "@anywidget/types";
-import { renderExplorer } from "./explorer/explorer";
-import { renderHeatmap } from "./heatmap";
+import { renderHeatmap } from "./views/heatmap/render";
+import { renderExplorer } from "./views/image_explorer/render";
 
 type RenderView = (props: { model: AnyModel; el: HTMLElement }) => () => void;
 

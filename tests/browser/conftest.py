@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from .lab import CHROMIUM, VIEWPORT, BrowserErrors, JupyterLabServer, launch_chromium, save_screenshot, watch_errors, write_notebook
+from .lab import (
+    CHROMIUM,
+    VIEWPORT,
+    BrowserErrors,
+    JupyterLabServer,
+    launch_chromium,
+    save_screenshot,
+    watch_errors,
+    write_notebook,
+)
 
 _HERE = Path(__file__).resolve().parent
 

@@ -20,6 +20,7 @@ Timeouts are in milliseconds where they are handed to Playwright, seconds for th
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -127,7 +128,11 @@ class JupyterLabServer:
     def command(self) -> list[str]:
         """The command line; a subclass could start another Jupyter front end here."""
         return [
-            sys.executable, "-m", "jupyter", "lab", *self.server_args(),
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            *self.server_args(),
             "--LabApp.news_url=None",
             "--LabApp.extension_manager=readonly",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -179,7 +184,9 @@ class JupyterLabServer:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.25)
-        raise TimeoutError(f"jupyter lab did not answer /api/status within {self.startup_timeout} s:\n{self.log_text()}")
+        raise TimeoutError(
+            f"jupyter lab did not answer /api/status within {self.startup_timeout} s:\n{self.log_text()}"
+        )
 
     def __exit__(self, *exc_info: object) -> None:
         process = self._process
@@ -197,10 +204,8 @@ class JupyterLabServer:
                     os.killpg(process.pid, sig)
                 except ProcessLookupError:
                     break
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=wait_s)
-                except subprocess.TimeoutExpired:
-                    pass
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
@@ -235,7 +240,11 @@ class NotebookServer(JupyterLabServer):
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "jupyter", "notebook", *self.server_args(),
+            sys.executable,
+            "-m",
+            "jupyter",
+            "notebook",
+            *self.server_args(),
             "--JupyterNotebookApp.expose_app_in_browser=True",
             f"--JupyterNotebookApp.user_settings_dir={self._scratch / 'user-settings'}",
             f"--JupyterNotebookApp.workspaces_dir={self._scratch / 'workspaces'}",
@@ -452,7 +461,9 @@ def run_cell(page: Any, code: str, timeout_ms: float = 60_000, expect_output: bo
     if expect_output:
         try:
             page.wait_for_function(
-                "(index) => {" + _PANEL + "const model = panel.content.model.cells.get(index); return !!model && model.outputs.length > 0; }",
+                "(index) => {"
+                + _PANEL
+                + "const model = panel.content.model.cells.get(index); return !!model && model.outputs.length > 0; }",
                 arg=index,
                 timeout=10_000,
                 polling=50,
@@ -650,7 +661,8 @@ def time_to_change(
 def wait_for_change(page: Any, watch_js: str, before: Any, timeout_ms: float = 30_000) -> Any:
     """Wait until the JS function ``watch_js`` returns something other than ``before``; return it."""
     handle = page.wait_for_function(
-        "([source, before]) => { const value = (0, eval)('(' + source + ')')(); return value !== before ? value : false; }",
+        "([source, before]) => { const value = (0, eval)('(' + source + ')')(); "
+        "return value !== before ? value : false; }",
         arg=[watch_js, before],
         timeout=timeout_ms,
         polling="raf",

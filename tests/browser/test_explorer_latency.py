@@ -90,8 +90,9 @@ def only(method: str, params: dict) -> str:
         "assert explorer.wait(120)",
         "updates.clear()",
         f"panel = explorer.canvas.panels[{method!r}]",
-        "print(json.dumps({'values': len(panel['values']), 'image': len(explorer.canvas.image),"
-        " 'mask': len(explorer.canvas.mask), 'shape': panel['shape'], 'index': explorer.canvas.sample_index}))",
+        "print(json.dumps({'values': len(panel['values']['data']), 'image': len(explorer.canvas.image['data']),"
+        " 'mask': len(explorer.canvas.mask['data']), 'shape': panel['values']['shape'],"
+        " 'index': explorer.canvas.sample_index}))",
     ]
     return "\n".join(lines)
 
@@ -177,18 +178,22 @@ def test_explorer_latency_per_method(page, lab_server, browser_errors, notebook_
         assert result["p50_ms"] < SANITY_P50_MS, f"{method}: p50 {result['p50_ms']} ms"
         # The attribution and the image travel as binary buffers, not JSON lists of numbers.
         assert result["buffer_bytes_per_update"] >= result["payload_bytes"]["values"] + result["payload_bytes"]["image"]
-        assert result["json_bytes_per_update"] < 4096, f"{method}: {result['json_bytes_per_update']} JSON bytes per update"
+        assert result["json_bytes_per_update"] < 4096, (
+            f"{method}: {result['json_bytes_per_update']} JSON bytes per update"
+        )
 
 
 def markdown_table(results: dict) -> str:
     lines = [
-        "| method | n | p50 ms | p90 ms | goal p50 ms | kernel p50 ms | bytes/update (buffers + JSON) | messages | paints |",
+        "| method | n | p50 ms | p90 ms | goal p50 ms | kernel p50 ms | bytes/update (buffers + JSON) "
+        "| messages | paints |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for method, r in results.items():
         name = method + (f" ({', '.join(f'{k}={v}' for k, v in r['params'].items())})" if r["params"] else "")
         lines.append(
             f"| {name} | {r['n']} | {r['p50_ms']:.0f} | {r['p90_ms']:.0f} | {r['goal_p50_ms']} | {r['kernel_p50_ms']} "
-            f"| {r['bytes_per_update']} ({r['buffer_bytes_per_update']} + {r['json_bytes_per_update']}) | {r['messages_per_update']} | {r['paints_per_update']} |"
+            f"| {r['bytes_per_update']} ({r['buffer_bytes_per_update']} + {r['json_bytes_per_update']}) "
+            f"| {r['messages_per_update']} | {r['paints_per_update']} |"
         )
     return "\n".join(lines)

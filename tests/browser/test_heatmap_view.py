@@ -86,7 +86,7 @@ def test_heatmap_view_paints_clicks_and_recolours_in_the_browser(page, lab_serve
     with_mask = read_js(page, fingerprint)
     bits = bytes.fromhex(run_cell(page, "print(np.packbits(masks[0].numpy()).tobytes().hex())"))
     mask = np.unpackbits(np.frombuffer(bits, dtype=np.uint8))[: GRID[0] * GRID[1]].reshape(GRID).astype(bool)
-    run_cell(page, "view.mask = b''")
+    run_cell(page, "view.set_mask(np.zeros((0, 0), np.uint8))")
     wait_for_change(page, fingerprint, with_mask)
     outline = (canvas_pixels(canvas) != painted).any(axis=-1)
     assert not (outline & ~_edge_band(mask, painted.shape, 2)).any(), "the outline strays from the mask's edges"
@@ -107,7 +107,9 @@ def test_heatmap_view_paints_clicks_and_recolours_in_the_browser(page, lab_serve
     assert across.mean() > 0.9 and down.mean() > 0.9, "the crosshair does not cross the whole canvas"
 
     # colormap is display-only: the canvas repaints and no other trait changes, in either direction.
-    run_cell(page, "import traitlets\nchanges = []\nview.observe(lambda c: changes.append(c['name']), names=traitlets.All)")
+    run_cell(
+        page, "import traitlets\nchanges = []\nview.observe(lambda c: changes.append(c['name']), names=traitlets.All)"
+    )
     recolour = time_to_change(page, lambda: run_cell(page, 'view.colormap = "viridis"'), fingerprint, event=None)
     recoloured = canvas_pixels(canvas)
     assert (recoloured != crossed).any(axis=-1).mean() > 0.3, "viridis repainted too few pixels"

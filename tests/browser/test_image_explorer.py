@@ -100,7 +100,8 @@ def wait_until_shown(page, method: str) -> None:
     """Until the panel shows a heatmap (not just the image) and says it is idle."""
     page.wait_for_selector(f".xw-panel[data-method={method}][data-status=idle]", state="attached", timeout=60_000)
     page.wait_for_function(
-        "(s) => { const c = document.querySelector(s); return !!c && Number(c.dataset.computed) > 0 && Number(c.dataset.painted) > 0; }",
+        "(s) => { const c = document.querySelector(s); "
+        "return !!c && Number(c.dataset.computed) > 0 && Number(c.dataset.painted) > 0; }",
         arg=panel_canvas(method),
         timeout=60_000,
     )
@@ -131,7 +132,11 @@ def assert_crosshair(before: np.ndarray, after: np.ndarray, row: int, col: int, 
 
 def set_range(slider, value: float) -> None:
     """Move an <input type=range> as a drag would: set its value and fire ``input``."""
-    slider.evaluate("(input, value) => { input.value = String(value); input.dispatchEvent(new Event('input', { bubbles: true })); }", value)
+    slider.evaluate(
+        "(input, value) => { input.value = String(value); "
+        "input.dispatchEvent(new Event('input', { bubbles: true })); }",
+        value,
+    )
 
 
 def chip(page, method: str):
@@ -184,7 +189,10 @@ def test_image_explorer_gestures_reach_python_and_repaint(page, lab_server, brow
 
     # The grad_cam layer picker shows its default, "auto" (not an empty box).
     layer = page.locator(".xw-image-explorer .widget-dropdown select").first
-    assert layer.evaluate("(select) => select.selectedIndex >= 0 ? select.options[select.selectedIndex].text : null") == "auto"
+    assert (
+        layer.evaluate("(select) => select.selectedIndex >= 0 ? select.options[select.selectedIndex].text : null")
+        == "auto"
+    )
 
     # 3. A method chip adds its panel, painted; a second click removes it.
     chip(page, "integrated_gradients").click()
@@ -263,7 +271,9 @@ def test_image_explorer_gestures_reach_python_and_repaint(page, lab_server, brow
     top, left = max(r0 - 1, 0), max(c0 - 1, 0)
     bottom, right = min(r1 + 1, GRID[0] - 1), min(c1 + 1, GRID[1] - 1)
     drag_cells(page, page.locator(INPUT_CANVAS), (top, left), (bottom, right), GRID)
-    page.wait_for_function("() => document.querySelector('.xw-input-tile .xw-tile-title').textContent === 'input (edited)'")
+    page.wait_for_function(
+        "() => document.querySelector('.xw-input-tile .xw-tile-title').textContent === 'input (edited)'"
+    )
     edited = python_state(page)
     assert edited["edits"] == [{"tool": "rectangle", "rect": [top, left, bottom, right]}]
     moved = np.abs(np.subtract(edited["probabilities"], state["probabilities"])).sum()
@@ -328,7 +338,9 @@ def test_image_explorer_in_notebook_7(browser, notebook7_server):
     page = context.new_page()
     errors = watch_errors(page)
     try:
-        open_notebook(page, notebook7_server, write_notebook(notebook7_server.root_dir, "explorer_nb7.ipynb", NOTEBOOK7_CELLS))
+        open_notebook(
+            page, notebook7_server, write_notebook(notebook7_server.root_dir, "explorer_nb7.ipynb", NOTEBOOK7_CELLS)
+        )
         run_all_cells(page)
         for method in METHODS:
             wait_until_shown(page, method)

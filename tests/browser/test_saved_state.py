@@ -86,10 +86,11 @@ c = explorer.canvas
 print(json.dumps({
     "sample_index": c.sample_index, "clicked_pixel": c.clicked_pixel, "enabled_methods": c.enabled_methods,
     "target_label": c.target_label, "status": c.status, "error": c.error,
-    "panels": {m: {"sha": hashlib.sha256(bytes(p["values"])).hexdigest(), "shape": p["shape"], "status": p["status"]}
+    "panels": {m: {"sha": hashlib.sha256(bytes(p["values"]["data"])).hexdigest(), "shape": p["values"]["shape"],
+                   "status": p["status"]}
                for m, p in c.panels.items()},
-    "image_sha": hashlib.sha256(bytes(c.image)).hexdigest(),
-    "samples_sha": hashlib.sha256(bytes(c.samples)).hexdigest(),
+    "image_sha": hashlib.sha256(bytes(c.image["data"])).hexdigest(),
+    "samples_sha": hashlib.sha256(bytes(c.samples["data"])).hexdigest(),
 }))
 """
 
@@ -179,7 +180,9 @@ def saved_canvas_model(notebook) -> dict:
     widgets = notebook.metadata.get("widgets", {})
     assert STATE_MIME in widgets, f"no widget state in the saved notebook's metadata: {sorted(notebook.metadata)}"
     models = widgets[STATE_MIME]["state"]
-    found = [m for m in models.values() if m["model_module"] == "anywidget" and m["state"].get("view") == "image_explorer"]
+    found = [
+        m for m in models.values() if m["model_module"] == "anywidget" and m["state"].get("view") == "image_explorer"
+    ]
     assert len(found) == 1, f"expected one ExplorerCanvas model in the saved state, found {len(found)}"
     return found[0]
 
@@ -189,7 +192,9 @@ def saved_buffers(model: dict) -> dict[tuple, bytes]:
     decoded = {}
     for buffer in model.get("buffers", []):
         data = buffer["data"]
-        decoded[tuple(buffer["path"])] = base64.b64decode(data) if buffer["encoding"] == "base64" else bytes.fromhex(data)
+        decoded[tuple(buffer["path"])] = (
+            base64.b64decode(data) if buffer["encoding"] == "base64" else bytes.fromhex(data)
+        )
     return decoded
 
 
@@ -294,12 +299,12 @@ def test_the_saved_notebook_holds_the_explorer_state(saving_server, saved_notebo
     assert sorted(state["panels"]) == sorted(METHODS)
     for method in METHODS:
         entry = state["panels"][method]
-        assert entry["status"] == "idle" and entry["shape"] == python["panels"][method]["shape"]
-        values = buffers.get(("panels", method, "values"))
+        assert entry["status"] == "idle" and entry["values"]["shape"] == python["panels"][method]["shape"]
+        values = buffers.get(("panels", method, "values", "data"))
         assert values is not None, f"the {method} values are missing from the saved buffers: {sorted(buffers)}"
         assert sha(values) == python["panels"][method]["sha"], f"the saved {method} values differ from Python's"
-    assert sha(buffers[("image",)]) == python["image_sha"], "the saved image is not sample 2's"
-    assert sha(buffers[("samples",)]) == python["samples_sha"], "the saved gallery differs from Python's"
+    assert sha(buffers[("image", "data")]) == python["image_sha"], "the saved image is not sample 2's"
+    assert sha(buffers[("samples", "data")]) == python["samples_sha"], "the saved gallery differs from Python's"
     # The explorer cell's output points at a model the saved state holds (the ImageExplorer VBox).
     views = [o["data"][VIEW_MIME]["model_id"] for o in notebook.cells[0].outputs if VIEW_MIME in o.get("data", {})]
     assert len(views) == 1 and views[0] in notebook.metadata["widgets"][STATE_MIME]["state"]
@@ -332,7 +337,9 @@ def test_the_reopened_notebook_shows_the_last_panels(browser, saving_server, sav
         assert page.locator(".xw-image-explorer .bqplot").first.locator("rect.bar").count() > 0, "no prediction bars"
 
         # Drawn from the saved state alone: the new kernel has run nothing and holds no widget.
-        assert run_cell(page, "import sys; print('explorer' in globals(), 'xai_widgets' in sys.modules)") == "False False"
+        assert (
+            run_cell(page, "import sys; print('explorer' in globals(), 'xai_widgets' in sys.modules)") == "False False"
+        )
 
         errors.assert_no_page_errors()
         assert not errors.console_errors, errors.console_errors

@@ -12,7 +12,17 @@ import json
 
 import pytest
 
-from .lab import canvas_fingerprint_js, canvas_pixels, distinct_colours, open_notebook, read_js, run_all_cells, run_cell, save_screenshot, wait_for_change
+from .lab import (
+    canvas_fingerprint_js,
+    canvas_pixels,
+    distinct_colours,
+    open_notebook,
+    read_js,
+    run_all_cells,
+    run_cell,
+    save_screenshot,
+    wait_for_change,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,16 @@ import json
 import numpy as np
 import pytest
 
-from .lab import ARTIFACTS_DIR, open_notebook, read_js, run_all_cells, run_cell, save_screenshot, time_to_change, wait_for_change
+from .lab import (
+    ARTIFACTS_DIR,
+    open_notebook,
+    read_js,
+    run_all_cells,
+    run_cell,
+    save_screenshot,
+    time_to_change,
+    wait_for_change,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +38,7 @@ import json
 import numpy as np
 import xai_widgets as xw
 from xai_widgets.zoo import load_tabular, train_tabular_mlp
-from xai_widgets.widgets.tabular_explorer import TabularExplorer
+from xai_widgets.widgets.views.tabular_explorer import TabularExplorer
 
 data = load_tabular("diabetes")
 explainer = xw.Explainer(train_tabular_mlp(data))
@@ -67,7 +76,9 @@ def state(page) -> dict:
     return json.loads(run_cell(page, STATE, expect_output=True))
 
 
-def test_dragging_the_sweep_slider_moves_the_cursor_and_repaints_the_bars(page, lab_server, browser_errors, notebook_file):
+def test_dragging_the_sweep_slider_moves_the_cursor_and_repaints_the_bars(
+    page, lab_server, browser_errors, notebook_file
+):
     open_notebook(page, lab_server, notebook_file("tabular_explorer.ipynb", [SETUP]))
     run_all_cells(page)
     page.wait_for_selector(".xw-bars-integrated_gradients rect.bar", state="attached")
@@ -107,8 +118,10 @@ def test_dragging_the_sweep_slider_moves_the_cursor_and_repaints_the_bars(page, 
     latency = measure_latency(page)
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS_DIR / "tabular_latency.json").write_text(json.dumps(latency, indent=2))
-    print(f"\nslider move -> repainted bars: p50 {latency['p50_ms']} ms, p90 {latency['p90_ms']} ms "
-          f"(goal p50 <= {GOAL_P50_MS} ms, n={latency['n']})")
+    print(
+        f"\nslider move -> repainted bars: p50 {latency['p50_ms']} ms, p90 {latency['p90_ms']} ms "
+        f"(goal p50 <= {GOAL_P50_MS} ms, n={latency['n']})"
+    )
 
     page.set_viewport_size({"width": 1400, "height": 2600})
     page.wait_for_timeout(500)
@@ -139,10 +152,18 @@ def measure_latency(page) -> dict:
             # Alternate sides of the centre, a little further each time: every move changes the value.
             offset = (0.1 + 0.01 * move) * track["width"] * (1 if move % 2 == 0 else -1)
             try:
-                timing = time_to_change(page, lambda: page.mouse.move(centre + offset, y), watch, event="pointermove")
+                timing = time_to_change(
+                    page, lambda offset=offset: page.mouse.move(centre + offset, y), watch, event="pointermove"
+                )
             except Exception:
-                print("no repaint after slider move", move, "timer:", page.evaluate("() => JSON.stringify(window.__xwTimer)"), read_js(page, watch),
-                      run_cell(page, "print(explorer.sweep.value, explorer.kernel_calls, explorer.error)"))
+                print(
+                    "no repaint after slider move",
+                    move,
+                    "timer:",
+                    page.evaluate("() => JSON.stringify(window.__xwTimer)"),
+                    read_js(page, watch),
+                    run_cell(page, "print(explorer.sweep.value, explorer.kernel_calls, explorer.error)"),
+                )
                 raise
             if move >= WARMUP:
                 timings.append(timing.ms)
@@ -151,7 +172,7 @@ def measure_latency(page) -> dict:
         page.mouse.up()
     return {
         "what": "sweep slider move (pointermove) -> first frame with repainted integrated_gradients bars "
-                "(gradient, grad_x_input, integrated_gradients enabled)",
+        "(gradient, grad_x_input, integrated_gradients enabled)",
         "model": "zoo TabularMLP on diabetes (10 features), CPU",
         "n": len(timings),
         "warmup_moves": WARMUP,

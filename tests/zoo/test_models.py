@@ -6,8 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from xai_widgets.zoo import ResNetStyle, ShapesCNN, load_digits, load_shapes_model, make_shapes, resnet_style
-from xai_widgets.zoo import models
+from xai_widgets.zoo import ResNetStyle, ShapesCNN, load_digits, load_shapes_model, make_shapes, models, resnet_style
 from xai_widgets.zoo.train_shapes import accuracy, train_shapes_model
 
 # Neither the training seed (0) nor the trainer's own test seed: images no one has tuned on.

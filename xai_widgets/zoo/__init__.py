@@ -1,4 +1,5 @@
-"""Demo data (synthetic shapes with ground-truth masks, sklearn digits and tabular sets) and small models that train in seconds."""
+"""Demo data (synthetic shapes with ground-truth masks, sklearn digits and tabular sets) and small
+models that train in seconds."""
 
 from .digits import DigitsData, load_digits
 from .models import ResNetStyle, ShapesCNN, load_shapes_model, resnet_style

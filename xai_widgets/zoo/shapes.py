@@ -78,8 +78,8 @@ def _add_noise(rng: np.random.Generator, images: np.ndarray, chunk: int = 256) -
     """Add uniform pixel noise and clip to [0, 1], in place; chunked to avoid a second full-size array."""
     noise = np.empty((min(chunk, len(images)),) + images.shape[1:], dtype=np.float32)
     for start in range(0, len(images), chunk):
-        block = images[start:start + chunk]
-        block_noise = noise[:len(block)]
+        block = images[start : start + chunk]
+        block_noise = noise[: len(block)]
         rng.random(dtype=np.float32, out=block_noise)
         block_noise -= 0.5
         block_noise *= 2 * _NOISE_AMPLITUDE
@@ -97,8 +97,7 @@ def _background(rng: np.random.Generator, n: int, size: int, xs: np.ndarray, ys:
     base = rng.uniform(0.0, 1.0, (n, 3)).astype(np.float32)
     angle = rng.uniform(0.0, 2 * np.pi, n)
     strength = rng.uniform(0.0, 0.25, n)
-    ramp = (_column(np.cos(angle) * strength) * (xs / size - 0.5)
-            + _column(np.sin(angle) * strength) * (ys / size - 0.5))
+    ramp = _column(np.cos(angle) * strength) * (xs / size - 0.5) + _column(np.sin(angle) * strength) * (ys / size - 0.5)
     return base[:, :, None, None] + ramp[:, None]
 
 
@@ -109,7 +108,7 @@ def _paint(images: np.ndarray, mask: np.ndarray, colours: np.ndarray) -> None:
 
 def _draw_clutter(rng: np.random.Generator, images: np.ndarray, size: int) -> None:
     """Scatter 2-6 short segments and dots per image in random colours; drawn first, the object covers them."""
-    n = images.shape[0]
+    n = int(images.shape[0])
     scale = size / 64.0
     max_length, max_radius = 10 * scale, 2 * scale
     # Each item is drawn in a small window around its start point instead of the full frame: 6x less work.
@@ -132,8 +131,14 @@ def _draw_clutter(rng: np.random.Generator, images: np.ndarray, size: int) -> No
         dy = _column(np.where(is_dot, 0.0, np.sin(angle) * length))
         along = np.clip((rel_x * dx + rel_y * dy) / np.maximum(dx * dx + dy * dy, 1e-6), 0, 1)
         dist_sq = (rel_x - along * dx) ** 2 + (rel_y - along * dy) ** 2
-        inside = ((dist_sq <= radius * radius) & (k < counts)[:, None, None]
-                  & (rows >= 0) & (rows < size) & (cols >= 0) & (cols < size))
+        inside = (
+            (dist_sq <= radius * radius)
+            & (k < counts)[:, None, None]
+            & (rows >= 0)
+            & (rows < size)
+            & (cols >= 0)
+            & (cols < size)
+        )
         image_idx, row_idx, col_idx = np.nonzero(inside)
         images[image_idx, :, rows[image_idx, row_idx, 0], cols[image_idx, 0, col_idx]] = colours[image_idx]
 
@@ -168,7 +173,7 @@ def _draw_objects(
     ys: np.ndarray,
 ) -> np.ndarray:
     """Draw each image's class shape on top of the clutter, in place; return the masks (N, H, W)."""
-    n = images.shape[0]
+    n = int(images.shape[0])
     scale = size / 64.0
     radius = rng.uniform(_MIN_DIAMETER / 2, _MAX_DIAMETER / 2, n) * scale
     # Keep the whole shape, plus a pixel, inside the frame.

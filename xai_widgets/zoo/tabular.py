@@ -81,6 +81,7 @@ def train_tabular_mlp(data: TabularData, epochs: int = 200, seed: int = 0, hidde
         torch.manual_seed(seed)
         model = TabularMLP(data.X.shape[1], data.n_outputs, hidden)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-4)
+    loss_fn: nn.Module
     if data.class_names is None:
         loss_fn, target = nn.MSELoss(), data.y[:, None]
     else:

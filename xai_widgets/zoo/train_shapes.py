@@ -24,7 +24,7 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch
     """Fraction of `images` that `model` (put in eval mode) classifies as `labels`."""
     model.eval()
     correct = sum(
-        int((model(images[start:start + batch_size]).argmax(1) == labels[start:start + batch_size]).sum())
+        int((model(images[start : start + batch_size]).argmax(1) == labels[start : start + batch_size]).sum())
         for start in range(0, len(labels), batch_size)
     )
     return correct / len(labels)
@@ -54,7 +54,8 @@ def train_shapes_model(
             torch.manual_seed(seed)
             model = ShapesCNN(num_classes=len(train.class_names))
         # channels_last makes the CPU convolutions markedly faster; the weights are made contiguous on return.
-        model = model.to(memory_format=torch.channels_last)
+        # Module.to takes memory_format at run time; torch's stubs omit it from the overloads.
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         images = train.images.contiguous(memory_format=torch.channels_last)
         order_generator = torch.Generator().manual_seed(seed)
         steps_per_epoch = -(-n_train // batch_size)
@@ -68,7 +69,7 @@ def train_shapes_model(
         for _ in range(epochs):
             order = torch.randperm(n_train, generator=order_generator)
             for start in range(0, n_train, batch_size):
-                batch = order[start:start + batch_size]
+                batch = order[start : start + batch_size]
                 optimizer.zero_grad(set_to_none=True)
                 loss_fn(model(images[batch]), train.labels[batch]).backward()
                 optimizer.step()

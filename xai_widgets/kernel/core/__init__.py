@@ -1,1 +1,2 @@
-"""The kernel's core: the Explainer, the runner (batching, memory budget), the method registry, targets, results, errors, validation and the model guard."""
+"""The kernel's core: the Explainer, the runner (batching, memory budget, progress), the method and
+named registries, targets, results, errors, validation and the model guard."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -13,6 +13,7 @@ from .attribution import Attribution
 from .errors import ExplainerError
 from .layers import conv_layer_names
 from .model_guard import model_device, preserved
+from .progress import Progress
 from .registry import get_method
 from .runner import ModelRunner
 from .validation import as_input_batch, as_target_batch
@@ -71,7 +72,7 @@ class Explainer:
         method: str = "gradient",
         target: Any = None,
         *,
-        progress: Callable[[float], None] | None = None,
+        progress: Progress | None = None,
         **params: Any,
     ) -> Attribution:
         """Attribute the target output of every sample in ``x`` to its input features.
@@ -87,11 +88,8 @@ class Explainer:
             batch = as_input_batch(x, self.device)
             start = time.perf_counter()
             targets = self._targets(target, batch)
-            self._runner.progress = progress
-            try:
+            with self._runner.reporting(progress):
                 values, delta = spec.compute(self._runner, batch, targets, **resolved)
-            finally:
-                self._runner.progress = None
             if self.device.type == "cuda":
                 torch.cuda.synchronize(self.device)
             elapsed_ms = (time.perf_counter() - start) * 1000.0
@@ -105,17 +103,24 @@ class Explainer:
             signed=spec.is_signed(resolved),
         )
 
-    def predict(self, x: Any) -> torch.Tensor:
-        """Class probabilities (softmax of the outputs), or raw outputs for regression, on the CPU."""
-        outputs = self.outputs(x)
+    def predict(self, x: Any, *, progress: Progress | None = None) -> torch.Tensor:
+        """Class probabilities (softmax of the outputs), or raw outputs for regression, on the CPU.
+
+        ``progress`` as for :meth:`outputs`.
+        """
+        outputs = self.outputs(x, progress=progress)
         if self.is_regression(outputs):
             return outputs
         return torch.softmax(outputs, dim=1)
 
-    def outputs(self, x: Any) -> torch.Tensor:
-        """The model's raw outputs (N, outputs) on the CPU, computed in memory-budgeted batches."""
-        with self._lock, preserved(self.model, self.eval_mode):
-            return self._runner.batched_outputs(as_input_batch(x, self.device)).float().cpu()
+    def outputs(self, x: Any, *, progress: Progress | None = None) -> torch.Tensor:
+        """The model's raw outputs (N, outputs) on the CPU, computed in memory-budgeted batches.
+
+        ``progress``, if given, is called with the fraction done after every batched pass; an
+        exception it raises stops the call (the model is still restored).
+        """
+        with self._lock, preserved(self.model, self.eval_mode), self._runner.reporting(progress):
+            return self._runner.batched_outputs(as_input_batch(x, self.device), report=True).float().cpu()
 
     def layers(self) -> list[str]:
         """Dotted names of the layers that layer methods (Grad-CAM) can use, in model order."""

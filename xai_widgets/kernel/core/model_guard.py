@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -39,23 +39,23 @@ def preserved(model: nn.Module, eval_mode: bool = True) -> Iterator[nn.Module]:
     hooks = [{name: tuple(d) for name in _HOOK_DICTS if (d := m.__dict__.get(name))} for m in modules]
     try:
         if eval_mode:
-            for m, flag in zip(modules, training):
+            for m, flag in zip(modules, training, strict=True):
                 if flag:
                     m.training = False
-        for p, flag in zip(params, requires_grad):
+        for p, flag in zip(params, requires_grad, strict=True):
             if flag:
                 p.requires_grad_(False)
         yield model
     finally:
-        for m, flag in zip(modules, training):
+        for m, flag in zip(modules, training, strict=True):
             if m.training != flag:
                 m.training = flag
-        for p, flag, grad in zip(params, requires_grad, grads):
+        for p, flag, grad in zip(params, requires_grad, grads, strict=True):
             if p.requires_grad != flag:
                 p.requires_grad_(flag)
             if p.grad is not grad:
                 p.grad = grad
-        for m, saved in zip(modules, hooks):
+        for m, saved in zip(modules, hooks, strict=True):
             for name in _HOOK_DICTS:
                 current = m.__dict__.get(name)
                 before = saved.get(name, ())
@@ -68,6 +68,6 @@ def model_device(model: nn.Module) -> torch.device | None:
     """The device of the model's first parameter or buffer, or None for a stateless model."""
     for tensor in model.parameters():
         return tensor.device
-    for tensor in model.buffers():
-        return tensor.device
+    for buffer in model.buffers():
+        return buffer.device
     return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .errors import ParameterError, UnknownMethodError
 
@@ -28,7 +29,7 @@ class ParamSpec:
     help: str
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple = ()
+    choices: Sequence[Any] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in PARAM_KINDS:
@@ -77,7 +78,7 @@ def _validate_window(value: Any, where: str, allow_none: bool) -> Any:
     if value is None and allow_none:
         return None
     sizes = value if isinstance(value, (tuple, list)) else (value,)
-    if not sizes or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
+    if not sizes or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) >= 1 for s in sizes):
         raise ParameterError(f"{where} must be a positive int or a tuple of positive ints, got {value!r}")
     return int(value) if not isinstance(value, (tuple, list)) else tuple(int(s) for s in sizes)
 
@@ -95,9 +96,9 @@ class MethodSpec:
     family: str
     params: tuple[ParamSpec, ...]
     doc: str
+    compute: Callable[..., Any] = field(repr=False, compare=False)
     signed: bool | Callable[[dict[str, Any]], bool] = True
     has_delta: bool = False
-    compute: Callable[..., Any] = field(default=None, repr=False, compare=False)
 
     def is_signed(self, params: dict[str, Any]) -> bool:
         """Whether values computed with ``params`` can be negative."""
@@ -143,7 +144,7 @@ def method(
 
     def wrap(compute: Callable[..., Any]) -> Callable[..., Any]:
         doc = (compute.__doc__ or "").strip()
-        register(MethodSpec(name, family, tuple(params), doc, signed, has_delta, compute))
+        register(MethodSpec(name, family, tuple(params), doc, compute, signed=signed, has_delta=has_delta))
         return compute
 
     return wrap

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 from torch import nn
 
 from .errors import ExplainerError, InputError, ModelOutputError, NotDifferentiableError
+from .progress import Progress
 
 # Activations kept for backward, their gradients and the autograd bookkeeping: about three
 # times the forward's activation memory per sample.
@@ -31,7 +34,7 @@ class ModelRunner:
         self.device = device
         self.memory_budget = memory_budget
         # Called with the fraction done after every chunk; it may raise to stop the work.
-        self.progress: Callable[[float], None] | None = None
+        self.progress: Progress | None = None
         self._item_bytes: dict[tuple, float] = {}
         self._n_outputs: dict[tuple, int] = {}
 
@@ -57,15 +60,28 @@ class ModelRunner:
         """The target output of each sample, shape (N,)."""
         return self.forward(x).gather(1, target[:, None]).squeeze(1)
 
-    def batched_outputs(self, x: torch.Tensor) -> torch.Tensor:
-        """The outputs (N, outputs) for a whole batch without gradients, in memory-budgeted passes."""
+    @contextlib.contextmanager
+    def reporting(self, progress: Progress | None) -> Iterator[None]:
+        """While active, :meth:`chunks` reports to ``progress`` after every chunk."""
+        previous, self.progress = self.progress, progress
+        try:
+            yield
+        finally:
+            self.progress = previous
+
+    def batched_outputs(self, x: torch.Tensor, report: bool = False) -> torch.Tensor:
+        """The outputs (N, outputs) for a whole batch without gradients, in memory-budgeted passes.
+
+        ``report=True`` when these passes are the call's work rather than a side pass (end-point
+        scores), so that they count in the progress callback.
+        """
         parts: list[torch.Tensor] = []
 
         def work(start: int, stop: int) -> None:
             with torch.no_grad():
                 parts.append(self.forward(x[start:stop]))
 
-        self.chunks(x.shape[0], x.shape[1:], backward=False, work=work, report=False)
+        self.chunks(x.shape[0], x.shape[1:], backward=False, work=work, report=report)
         return torch.cat(parts)
 
     def batched_scores(self, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

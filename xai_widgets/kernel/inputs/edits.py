@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import torch
 
@@ -52,7 +53,7 @@ def _stroke_mask(points: list, radius: float, rows: torch.Tensor, cols: torch.Te
     starts, ends = pts[:-1], pts[1:]
     if len(pts) == 1:
         starts, ends = pts, pts
-    for (r0, c0), (r1, c1) in zip(starts.tolist(), ends.tolist()):
+    for (r0, c0), (r1, c1) in zip(starts.tolist(), ends.tolist(), strict=True):
         # Distance from each pixel to the segment: project onto it, clamp to its ends.
         dr, dc = r1 - r0, c1 - c0
         length_sq = dr * dr + dc * dc

@@ -38,7 +38,7 @@ def segment_labels(x: torch.Tensor, kind: str, segment_size: int | tuple | None)
         raise ParameterError(
             f"segment_size {segment_size} has {len(sizes)} dims but the input has {len(spatial)} spatial dims {spatial}"
         )
-    if any(s > side for s, side in zip(sizes, spatial)):
+    if any(s > side for s, side in zip(sizes, spatial, strict=True)):
         raise ParameterError(
             f"segment_size {segment_size} is larger than the input's spatial size {spatial}; pass a smaller one"
         )
@@ -47,15 +47,15 @@ def segment_labels(x: torch.Tensor, kind: str, segment_size: int | tuple | None)
         counts = int(grid.max()) + 1
         return grid.expand(n, *spatial), [counts] * n
     if kind == "superpixels":
-        labels = [superpixel_labels(sample, grid, sizes) for sample in x]
-        return torch.stack(labels), [int(label.max()) + 1 for label in labels]
+        per_sample = [superpixel_labels(sample, grid, sizes) for sample in x]
+        return torch.stack(per_sample), [int(labels.max()) + 1 for labels in per_sample]
     raise ParameterError(f"segments must be one of {list(SEGMENT_KINDS)}, got {kind!r}")
 
 
 def grid_labels(spatial: tuple, sizes: tuple, device: torch.device) -> torch.Tensor:
     """Blocks of ``sizes`` over ``spatial`` (the last ones cut at the border), numbered in C order."""
     labels = torch.zeros(spatial, dtype=torch.long, device=device)
-    for dim, (side, size) in enumerate(zip(spatial, sizes)):
+    for dim, (side, size) in enumerate(zip(spatial, sizes, strict=True)):
         shape = [1] * len(spatial)
         shape[dim] = side
         block = (torch.arange(side, device=device) // size).view(shape)
@@ -76,7 +76,10 @@ def superpixel_labels(sample: torch.Tensor, grid: torch.Tensor, sizes: tuple) ->
     axes = torch.meshgrid(
         *[torch.arange(side, device=sample.device, dtype=torch.float32) for side in spatial], indexing="ij"
     )
-    position = torch.stack([axis.reshape(-1) / size for axis, size in zip(axes, sizes)], dim=1) * _SLIC_COMPACTNESS
+    position = (
+        torch.stack([axis.reshape(-1) / size for axis, size in zip(axes, sizes, strict=True)], dim=1)
+        * _SLIC_COMPACTNESS
+    )
     features = torch.cat([colour, position], dim=1)  # (P, C + D)
     assign = grid.reshape(-1)
     n_clusters = int(assign.max()) + 1

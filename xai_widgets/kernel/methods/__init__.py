@@ -1,9 +1,12 @@
 """The attribution methods, one module each, grouped by family; importing them registers them."""
 
-from .gradient import gradient, smoothgrad  # noqa: F401  isort: skip
+# The import order is the registration order, which is the order views list the methods in.
+# isort: off
+from .gradient import gradient, smoothgrad  # noqa: F401
 from .path import integrated_gradients  # noqa: F401
 from .propagation import deeplift  # noqa: F401
 from .propagation.lrp import method as lrp  # noqa: F401
 from .perturbation import occlusion  # noqa: F401
 from .surrogate import lime, kernel_shap  # noqa: F401
 from .cam import grad_cam  # noqa: F401
+# isort: on

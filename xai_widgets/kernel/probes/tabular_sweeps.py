@@ -7,17 +7,26 @@ Every function builds the whole grid as one batch: the explainer chunks it by it
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import torch
 
 from ..core.errors import InputError, ParameterError
 from ..core.explainer import Explainer
+from ..core.progress import Progress
 from ..core.validation import as_target_batch
 
 
-def ice(explainer: Explainer, x: Any, feature: int, values: Any, target: int | None = None) -> torch.Tensor:
+def ice(
+    explainer: Explainer,
+    x: Any,
+    feature: int,
+    values: Any,
+    target: int | None = None,
+    *,
+    progress: Progress | None = None,
+) -> torch.Tensor:
     """Individual conditional expectation: the target output of sample ``x`` with ``feature``
     set to each of ``values``, in one batched forward pass.
 
@@ -27,6 +36,8 @@ def ice(explainer: Explainer, x: Any, feature: int, values: Any, target: int | N
         feature: column index of the swept feature.
         values: 1-D grid of values to substitute (tensor, array or sequence).
         target: output index; ``None`` means the class predicted for ``x`` (0 for one output).
+        progress: called with the fraction done after each batched pass; raising from it stops
+            the sweep.
 
     Returns:
         float32 CPU tensor (len(values),).
@@ -36,9 +47,31 @@ def ice(explainer: Explainer, x: Any, feature: int, values: Any, target: int | N
     _check_feature(feature, sample.shape[1])
     target = _sample_target(explainer, sample, target)
     batch = _substitute(sample, feature, grid)
-    return _pick(explainer.outputs(batch), target)
+    return _pick(explainer.outputs(batch, progress=progress), target)
 
 
+@overload
+def partial_dependence(
+    explainer: Explainer,
+    X: Any,
+    feature: int,
+    values: Any,
+    target: int | None = None,
+    return_ice: Literal[False] = False,
+    *,
+    progress: Progress | None = None,
+) -> torch.Tensor: ...
+@overload
+def partial_dependence(
+    explainer: Explainer,
+    X: Any,
+    feature: int,
+    values: Any,
+    target: int | None = None,
+    *,
+    return_ice: Literal[True],
+    progress: Progress | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]: ...
 def partial_dependence(
     explainer: Explainer,
     X: Any,
@@ -46,6 +79,8 @@ def partial_dependence(
     values: Any,
     target: int | None = None,
     return_ice: bool = False,
+    *,
+    progress: Progress | None = None,
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Partial dependence: the mean over the data set ``X`` of the ICE curves of ``feature``.
 
@@ -57,6 +92,8 @@ def partial_dependence(
         target: output index; ``None`` means 0 for a single-output model, else the class the
             model predicts most often on ``X``.
         return_ice: also return the per-sample curves.
+        progress: called with the fraction done after each batched pass over the grid; raising
+            from it stops the sweep.
 
     Returns:
         float32 CPU tensor (len(values),); with ``return_ice``, also the ICE curves (N, len(values)).
@@ -70,12 +107,20 @@ def partial_dependence(
     # Rows ordered (value, sample): the value-major layout keeps each substituted copy contiguous.
     batch = data.repeat(len(grid), 1)
     batch[:, feature] = grid.repeat_interleave(data.shape[0])
-    curves = _pick(explainer.outputs(batch), target).reshape(len(grid), data.shape[0]).T.contiguous()
+    curves = _pick(explainer.outputs(batch, progress=progress), target).reshape(len(grid), data.shape[0]).T.contiguous()
     mean = curves.mean(0)
     return (mean, curves) if return_ice else mean
 
 
-def sensitivity(explainer: Explainer, x: Any, feature: int, values: Any, target: int | None = None) -> torch.Tensor:
+def sensitivity(
+    explainer: Explainer,
+    x: Any,
+    feature: int,
+    values: Any,
+    target: int | None = None,
+    *,
+    progress: Progress | None = None,
+) -> torch.Tensor:
     """d(target output) / d(feature) of sample ``x`` with ``feature`` set to each of ``values``:
     the slope of the ICE curve, from the input gradients of one batched backward pass.
 
@@ -86,7 +131,8 @@ def sensitivity(explainer: Explainer, x: Any, feature: int, values: Any, target:
     _check_feature(feature, sample.shape[1])
     target = _sample_target(explainer, sample, target)
     batch = _substitute(sample, feature, grid)
-    return explainer.attribute(batch, "gradient", target=target).values[:, feature].contiguous()
+    gradients = explainer.attribute(batch, "gradient", target=target, progress=progress).values
+    return gradients[:, feature].contiguous()
 
 
 def with_feature(x: Any, feature: int, value: float) -> torch.Tensor:
@@ -155,7 +201,9 @@ def _check_feature(feature: Any, n_features: int) -> None:
     if isinstance(feature, bool) or not isinstance(feature, (int, np.integer)):
         raise ParameterError(f"feature must be a column index (int), got {feature!r}; map names to indices first")
     if not 0 <= feature < n_features:
-        raise ParameterError(f"feature {feature} is out of range: the data has {n_features} features, 0..{n_features - 1}")
+        raise ParameterError(
+            f"feature {feature} is out of range: the data has {n_features} features, 0..{n_features - 1}"
+        )
 
 
 def _sample_target(explainer: Explainer, sample: torch.Tensor, target: Any) -> Any:

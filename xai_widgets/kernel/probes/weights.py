@@ -4,8 +4,9 @@ Conv layer's weight array."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -89,7 +90,9 @@ def correlated_features(
     # A constant column has no correlation with anything; dividing by 1 leaves its zeros.
     corr = (centred.T @ centred) / np.outer(np.where(norms > 0, norms, 1.0), np.where(norms > 0, norms, 1.0))
     rows, cols = np.triu_indices(data.shape[1], k=1)
-    pairs = [(names[i], names[j], float(corr[i, j])) for i, j in zip(rows, cols) if abs(corr[i, j]) > threshold]
+    pairs = [
+        (names[i], names[j], float(corr[i, j])) for i, j in zip(rows, cols, strict=True) if abs(corr[i, j]) > threshold
+    ]
     return sorted(pairs, key=lambda pair: -abs(pair[2]))
 
 

@@ -24,7 +24,9 @@ _INTERPOLATION = {1: "linear", 2: "bilinear", 3: "trilinear"}
     ],
     signed=lambda params: not params["relu"],
 )
-def grad_cam(runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, layer: Any, relu: bool) -> tuple[torch.Tensor, None]:
+def grad_cam(
+    runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, layer: Any, relu: bool
+) -> tuple[torch.Tensor, None]:
     """Grad-CAM (Selvaraju et al., 2017): sum over channels of activation times mean gradient.
 
     The layer's map is upsampled to the input's spatial size (bilinear, align_corners=False)
@@ -43,7 +45,9 @@ def grad_cam(runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, layer: 
     return maps, None
 
 
-def _layer_cam(runner: ModelRunner, module, name: str, x: torch.Tensor, target: torch.Tensor, relu: bool) -> torch.Tensor:
+def _layer_cam(
+    runner: ModelRunner, module, name: str, x: torch.Tensor, target: torch.Tensor, relu: bool
+) -> torch.Tensor:
     captured: list[torch.Tensor] = []
 
     def keep_output(_module, _inputs, output):

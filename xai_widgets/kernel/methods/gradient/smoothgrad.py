@@ -13,9 +13,16 @@ from ...core.runner import ModelRunner
     family="gradient",
     params=[
         ParamSpec("n_samples", "int", 25, "noisy copies averaged per sample", minimum=1, maximum=1024),
-        ParamSpec("noise", "float", 0.15, "noise std as a fraction of the input's value range", minimum=0.0, maximum=2.0),
-        ParamSpec("variant", "choice", "smoothgrad", "mean gradient, mean squared gradient, or variance",
-                  choices=("smoothgrad", "smoothgrad_sq", "vargrad")),
+        ParamSpec(
+            "noise", "float", 0.15, "noise std as a fraction of the input's value range", minimum=0.0, maximum=2.0
+        ),
+        ParamSpec(
+            "variant",
+            "choice",
+            "smoothgrad",
+            "mean gradient, mean squared gradient, or variance",
+            choices=("smoothgrad", "smoothgrad_sq", "vargrad"),
+        ),
         ParamSpec("seed", "int", 0, "seed of the noise, for repeatable maps", minimum=0),
     ],
     signed=lambda params: params["variant"] == "smoothgrad",
@@ -50,7 +57,7 @@ def smoothgrad(
 
         runner.chunks(n_samples, x.shape[1:], backward=True, work=work, unit=n)
     mean = total / n_samples
-    if variant == "smoothgrad":
+    if total_sq is None:  # variant "smoothgrad"
         return mean, None
     mean_sq = total_sq / n_samples
     if variant == "smoothgrad_sq":

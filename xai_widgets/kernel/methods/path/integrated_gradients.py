@@ -6,11 +6,11 @@ from typing import Any
 
 import torch
 
-from ...inputs.baselines import resolve_baseline
 from ...core.errors import ParameterError
-from ...inputs.quadrature import RULES, quadrature
 from ...core.registry import BASELINE_NAMES, ParamSpec, method
 from ...core.runner import ModelRunner
+from ...inputs.baselines import resolve_baseline
+from ...inputs.quadrature import RULES, quadrature
 
 
 @method(

@@ -7,10 +7,10 @@ from typing import Any
 
 import torch
 
-from ...inputs.baselines import resolve_baseline
 from ...core.errors import ParameterError
 from ...core.registry import BASELINE_NAMES, ParamSpec, method
 from ...core.runner import ModelRunner
+from ...inputs.baselines import resolve_baseline
 
 # The automatic window covers about an eighth of each spatial dim.
 _AUTO_WINDOW_FRACTION = 8
@@ -39,15 +39,19 @@ def occlusion(
     tabular = x.ndim == 2
     xs, bs = (x[:, None], base[:, None]) if tabular else (x, base)
     spatial = tuple(xs.shape[2:])
-    windows = _per_dim(window, spatial, "window", auto=lambda size: 1 if tabular else max(1, size // _AUTO_WINDOW_FRACTION))
+    windows = _per_dim(
+        window, spatial, "window", auto=lambda size: 1 if tabular else max(1, size // _AUTO_WINDOW_FRACTION)
+    )
     strides = _per_dim(stride, spatial, "stride", auto=lambda size: None)
-    strides = tuple(s if s is not None else max(1, w // 2) for s, w in zip(strides, windows))
-    for size, w, s in zip(spatial, windows, strides):
+    strides = tuple(s if s is not None else max(1, w // 2) for s, w in zip(strides, windows, strict=True))
+    for size, w, s in zip(spatial, windows, strides, strict=True):
         if w > size:
             raise ParameterError(f"occlusion: window {windows} is larger than the input's spatial size {spatial}")
         if s > w:
-            raise ParameterError(f"occlusion: stride {strides} must not exceed the window {windows}, or features go uncovered")
-    covers = [_window_cover(size, w, s, x.device) for size, w, s in zip(spatial, windows, strides)]
+            raise ParameterError(
+                f"occlusion: stride {strides} must not exceed the window {windows}, or features go uncovered"
+            )
+    covers = [_window_cover(size, w, s, x.device) for size, w, s in zip(spatial, windows, strides, strict=True)]
     counts = [cover.shape[0] for cover in covers]
     n, n_windows = x.shape[0], math.prod(counts)
 
@@ -96,7 +100,6 @@ def _window_cover(size: int, window: int, stride: int, device: torch.device) -> 
 
 def _window_masks(covers: list[torch.Tensor], counts: list[int], window_index: torch.Tensor) -> torch.Tensor:
     """(B, *spatial) bool masks of the given flat window indices, as outer products of the covers."""
-    mask = None
     remaining = window_index
     # Unravel in C order: the last spatial dim varies fastest.
     indices = []
@@ -104,10 +107,13 @@ def _window_masks(covers: list[torch.Tensor], counts: list[int], window_index: t
         indices.append(remaining % count)
         remaining = remaining // count
     indices.reverse()
-    for dim, (cover, index) in enumerate(zip(covers, indices)):
+    parts = []
+    for dim, (cover, index) in enumerate(zip(covers, indices, strict=True)):
         part = cover[index]  # (B, size_dim)
         shape = [part.shape[0]] + [1] * len(covers)
         shape[1 + dim] = part.shape[1]
-        part = part.view(shape)
-        mask = part if mask is None else mask & part
+        parts.append(part.view(shape))
+    mask = parts[0]
+    for part in parts[1:]:
+        mask = mask & part
     return mask

@@ -8,10 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...inputs.baselines import resolve_baseline
 from ...core.errors import ModelOutputError
 from ...core.registry import BASELINE_NAMES, ParamSpec, method
 from ...core.runner import ModelRunner
+from ...inputs.baselines import resolve_baseline
 
 # Below this input difference the multiplier Δout/Δin is ill-conditioned; the local gradient is
 # used instead (Captum's DeepLift default).

@@ -59,7 +59,9 @@ def shapley_masks(
     return masks, torch.ones(masks.shape[0], dtype=torch.float64, device=device)
 
 
-def weighted_ridge(z: torch.Tensor, y: torch.Tensor, weights: torch.Tensor, ridge: float) -> tuple[torch.Tensor, torch.Tensor]:
+def weighted_ridge(
+    z: torch.Tensor, y: torch.Tensor, weights: torch.Tensor, ridge: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Fit y ~ b + z @ coef by weighted least squares with an L2 penalty on coef (not b); returns (coef, b)."""
     z, y, w = z.double(), y.double(), weights.double()
     design = torch.cat([torch.ones_like(z[:, :1]), z], dim=1)
@@ -87,7 +89,9 @@ def constrained_shapley_fit(
     design = z[:, :-1] - z[:, -1:]
     gram = design.T @ (design * w[:, None])
     # A tiny ridge keeps the solve defined when too few coalitions were drawn to fix every segment.
-    gram = gram + torch.eye(m - 1, dtype=torch.float64, device=z.device) * 1e-10 * max(float(gram.diagonal().max()), 1.0)
+    gram = gram + torch.eye(m - 1, dtype=torch.float64, device=z.device) * 1e-10 * max(
+        float(gram.diagonal().max()), 1.0
+    )
     head = torch.linalg.lstsq(gram, design.T @ (w * target)).solution
     return torch.cat([head, (total - head.sum()).view(1)])
 

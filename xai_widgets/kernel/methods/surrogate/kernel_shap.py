@@ -6,9 +6,9 @@ from typing import Any
 
 import torch
 
-from ...inputs.baselines import resolve_baseline
 from ...core.registry import BASELINE_NAMES, ParamSpec, method
 from ...core.runner import ModelRunner
+from ...inputs.baselines import resolve_baseline
 from ...inputs.segments import segment_labels, spread
 from .fit import constrained_shapley_fit, masked_scores, shapley_masks
 from .lime import SEGMENT_PARAMS

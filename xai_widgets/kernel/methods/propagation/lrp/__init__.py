@@ -1,1 +1,2 @@
-"""Layer-wise relevance propagation: rules, composites, canonizers and the modified backward graph."""
+"""Layer-wise relevance propagation: rules, composites (a registry), canonizers, the modified
+backward graph and the ``lrp`` method."""

@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import torch
 
-from .graph import Composite, RelevancePass
-from .rules import alpha_beta_rule, epsilon_rule, flat_rule, gamma_rule, z_box_rule
 from ....core.registry import ParamSpec, method
 from ....core.runner import ModelRunner
-
-COMPOSITE_NAMES = ("epsilon", "epsilon_plus", "epsilon_plus_flat", "epsilon_gamma_box", "alpha2_beta1")
-
-
-def composite_rules(name: str, epsilon: float = 0.25, gamma: float = 0.25) -> Composite:
-    """The rules of a named composite (the names of zennit and the LRP overview)."""
-    eps, z_plus = epsilon_rule(epsilon), alpha_beta_rule(1.0, 0.0)
-    if name == "epsilon":
-        return Composite(conv=eps, dense=eps, pool_epsilon=epsilon)
-    if name == "epsilon_plus":
-        return Composite(conv=z_plus, dense=eps)
-    if name == "epsilon_plus_flat":
-        return Composite(conv=z_plus, dense=eps, first=flat_rule)
-    if name == "epsilon_gamma_box":
-        return Composite(conv=gamma_rule(gamma), dense=eps, first=z_box_rule)
-    if name == "alpha2_beta1":
-        alpha_beta = alpha_beta_rule(2.0, 1.0)
-        # The output layer keeps ε: αβ on it would hand on α·R wherever no input pulls down.
-        return Composite(conv=alpha_beta, dense=alpha_beta, output=eps)
-    raise ValueError(f"unknown composite {name!r}; use one of {COMPOSITE_NAMES}")
+from .composites import COMPOSITE_NAMES, Composite, composite_rules
+from .graph import RelevancePass
 
 
 @method(
     "lrp",
     family="propagation",
     params=[
-        ParamSpec(
-            "composite", "choice", "epsilon_plus", "which rule each layer gets", choices=COMPOSITE_NAMES
-        ),
+        ParamSpec("composite", "choice", "epsilon_plus", "which rule each layer gets", choices=COMPOSITE_NAMES),
         ParamSpec("epsilon", "float", 0.25, "ε of the ε-rule: larger absorbs weak, noisy relevance", 0.0, 100.0),
         ParamSpec("gamma", "float", 0.25, "γ of the γ-rule (epsilon_gamma_box): weight of positive parts", 0.0, 100.0),
     ],
@@ -55,6 +33,7 @@ def lrp(
     - ``epsilon_plus``: z⁺ / ε; ``epsilon_plus_flat``: z⁺ / ε / flat.
     - ``epsilon_gamma_box``: γ (Captum's GammaRule) / ε / z^B, bounded by each sample's min and max.
     - ``alpha2_beta1``: α=2, β=1 on Conv and Linear layers, ε on the output layer.
+    - any composite added with ``register_composite`` (see :mod:`.composites`).
 
     Before propagating, each eval-mode BatchNorm that follows a Linear/Conv layer is folded into
     it, residual additions split relevance in proportion to their summands, and pooling layers

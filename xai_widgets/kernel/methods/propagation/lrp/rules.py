@@ -9,22 +9,20 @@ Conventions follow Montavon et al., "Layer-wise relevance propagation: an overvi
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.grad import conv1d_input, conv2d_input, conv3d_input
 
 # Added to every denominator with its sign (sign 0 counts as +), as Captum does, so that a zero
 # pre-activation divides nothing by zero; small enough to leave relevance conserved.
 STABILIZER = 1e-9
 
-_CONV_INPUT_GRAD = {
-    nn.Conv1d: torch.nn.grad.conv1d_input,
-    nn.Conv2d: torch.nn.grad.conv2d_input,
-    nn.Conv3d: torch.nn.grad.conv3d_input,
-}
+_CONV_INPUT_GRAD = {nn.Conv1d: conv1d_input, nn.Conv2d: conv2d_input, nn.Conv3d: conv3d_input}
 LINEAR_LAYERS = (nn.Linear, *_CONV_INPUT_GRAD)
+LinearLayer = nn.Linear | nn.Conv1d | nn.Conv2d | nn.Conv3d
 
 
 def stabilize(z: torch.Tensor, epsilon: float) -> torch.Tensor:
@@ -35,16 +33,17 @@ def stabilize(z: torch.Tensor, epsilon: float) -> torch.Tensor:
 class LinearOp:
     """A Linear or Conv layer as the rules see it: weights, bias, forward and transpose.
 
-    ``scale``/``shift`` fold an eval-mode BatchNorm that follows the layer into it: the folded
-    layer computes ``scale * layer(a) + shift`` per output channel, with weight ``scale * W`` and
-    bias ``scale * b + shift``. The model's own parameters are only read.
+    ``fold`` = (scale, shift) folds an eval-mode BatchNorm that follows the layer into it: the
+    folded layer computes ``scale * layer(a) + shift`` per output channel, with weight ``scale * W``
+    and bias ``scale * b + shift``. The model's own parameters are only read.
     """
 
-    def __init__(self, module: nn.Module, scale: torch.Tensor | None = None, shift: torch.Tensor | None = None):
+    def __init__(self, module: LinearLayer, fold: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
         self.module = module
         weight = module.weight.detach()
         bias = module.bias.detach() if module.bias is not None else torch.zeros(weight.shape[0], device=weight.device)
-        if scale is not None:
+        if fold is not None:
+            scale, shift = fold
             weight = weight * scale.view(-1, *([1] * (weight.ndim - 1)))
             bias = bias * scale + shift
         self.weight, self.bias = weight, bias
@@ -113,9 +112,16 @@ def alpha_beta_rule(alpha: float, beta: float) -> Rule:
 def _share(op: LinearOp, relevance: torch.Tensor, *pairs: tuple) -> torch.Tensor:
     """Relevance split in proportion to the contributions Σ a·w of the given (input, weight) pairs."""
     used = [(a, w) for a, w in pairs if a is not None]
-    z = sum(op.forward(a, w) for a, w in used)
+    z = _total([op.forward(a, w) for a, w in used])
     s = relevance / stabilize(z, STABILIZER)
-    return sum(a * op.transpose(a, w, s) for a, w in used)
+    return _total([a * op.transpose(a, w, s) for a, w in used])
+
+
+def _total(terms: list[torch.Tensor]) -> torch.Tensor:
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
 
 
 def flat_rule(op: LinearOp, a: torch.Tensor, z: torch.Tensor, relevance: torch.Tensor) -> torch.Tensor:

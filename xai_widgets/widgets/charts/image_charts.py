@@ -1,0 +1,115 @@
+"""bqplot charts of the image explorer: predicted probabilities (click a bar to explain that class)
+and the attribution at the clicked pixel under each method and, for the gradient, per class."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+
+_WIDTH = "340px"
+_HEIGHT = "260px"
+_MARGIN = dict(top=30, bottom=40, left=70, right=10)
+_DEFAULT = "#4c78a8"
+_HIGHLIGHT = "#e45756"
+# Average glyph width of bqplot's tick font, to give horizontal bars' names room on the left.
+_GLYPH_PX = 7.0
+_LABEL_GAP_PX = 14
+
+
+def name_margin(labels: Sequence[str]) -> int:
+    """Left margin (px) that fits the longest of ``labels`` written horizontally beside the bars."""
+    longest = max((len(label) for label in labels), default=0)
+    return max(_MARGIN["left"], math.ceil(longest * _GLYPH_PX) + _LABEL_GAP_PX)
+
+
+def _bar_figure(
+    title: str, value_label: str, tick_format: str = ".2~g", horizontal: bool = False
+) -> tuple[bq.Figure, bq.Bars]:
+    """A bar chart; ``horizontal`` puts the names on the left, where long ones (method names) fit
+    written out instead of overlapping under narrow bars."""
+    name_scale, value_scale = bq.OrdinalScale(), bq.LinearScale()
+    bars = bq.Bars(
+        x=[],
+        y=[],
+        scales={"x": name_scale, "y": value_scale},
+        colors=[_DEFAULT],
+        padding=0.2,
+        orientation="horizontal" if horizontal else "vertical",
+    )
+    axes = [
+        bq.Axis(scale=name_scale, orientation="vertical" if horizontal else "horizontal"),
+        bq.Axis(
+            scale=value_scale,
+            orientation="horizontal" if horizontal else "vertical",
+            label=value_label,
+            tick_format=tick_format,
+            label_offset="30px" if horizontal else "55px",
+        ),
+    ]
+    layout = w.Layout(width=_WIDTH, height=_HEIGHT)
+    figure = bq.Figure(marks=[bars], axes=axes, title=title, fig_margin=dict(_MARGIN), layout=layout)
+    return figure, bars
+
+
+def _fit_names(figure: bq.Figure, labels: Sequence[str]) -> None:
+    """Widen the left margin of a horizontal bar chart to its longest name."""
+    left = name_margin(labels)
+    if figure.fig_margin.get("left") != left:
+        figure.fig_margin = {**figure.fig_margin, "left": left}
+
+
+class PredictionChart:
+    """Top-k class probabilities; clicking a bar calls ``on_pick(class_index)``."""
+
+    def __init__(self, class_names: Sequence[str], on_pick: Callable[[int], None], top_k: int = 5) -> None:
+        self.class_names = list(class_names)
+        self.top_k = min(top_k, len(self.class_names))
+        self.figure, self.bars = _bar_figure("Prediction (click a bar)", "probability", ".1f")
+        self._classes: list[int] = []
+        self._on_pick = on_pick
+        self.bars.on_element_click(self._clicked)
+
+    def show(self, probabilities: np.ndarray, target: int) -> None:
+        """Bars of the top-k classes, sorted, with ``target`` among them and highlighted."""
+        order = np.argsort(-probabilities)[: self.top_k].tolist()
+        if target not in order:
+            order[-1] = target
+        self._classes = order
+        labels = [self.class_names[i] for i in order]
+        # An ordinal scale keeps its first order unless told: set it, so bars sort by probability.
+        self.bars.scales["x"].domain = labels
+        with self.bars.hold_sync():
+            self.bars.x = labels
+            self.bars.y = [float(probabilities[i]) for i in order]
+            self.bars.colors = [_HIGHLIGHT if i == target else _DEFAULT for i in order]
+
+    def _clicked(self, _bars: bq.Bars, event: dict) -> None:
+        index = event.get("data", {}).get("index")
+        if index is not None and 0 <= index < len(self._classes):
+            self._on_pick(self._classes[index])
+
+
+class PixelChart:
+    """The attribution at the clicked pixel (summed over channels), one bar per method or class.
+
+    ``horizontal`` draws the bars across with their names on the left (for long names such as
+    methods); otherwise the names sit under upright bars (short ones such as classes).
+    """
+
+    def __init__(self, title: str, value_label: str, horizontal: bool = False) -> None:
+        self.horizontal = horizontal
+        self.figure, self.bars = _bar_figure(title, value_label, horizontal=horizontal)
+
+    def show(self, labels: Sequence[str], values: Sequence[float], highlight: int | None = None) -> None:
+        """One bar per label; ``highlight`` indexes the bar drawn in the highlight colour."""
+        if self.horizontal:
+            _fit_names(self.figure, labels)
+        self.bars.scales["x"].domain = list(labels)
+        with self.bars.hold_sync():
+            self.bars.x = list(labels)
+            self.bars.y = [float(v) for v in values]
+            self.bars.colors = [_HIGHLIGHT if i == highlight else _DEFAULT for i in range(len(labels))]

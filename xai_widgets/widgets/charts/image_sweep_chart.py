@@ -1,0 +1,88 @@
+"""ImageSweepChart: the output of one image sweep (a perturbation, or the IG path) against its amount."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bqplot as bq
+import ipywidgets as w
+
+from ...kernel import IGPath, image_perturbations
+
+IG_PATH_LABEL = "alpha (baseline → input)"
+_CURVE, _RUNNING, _REFERENCE, _CURSOR = "#4c78a8", "#e45756", "#888888", "#222222"
+
+
+def amount_label(kind: str) -> str:
+    """The x-axis label of sweep ``kind``: the kernel's perturbation registry says it, or the IG path's."""
+    return IG_PATH_LABEL if kind == "ig_path" else image_perturbations()[kind].amount_label
+
+
+class ImageSweepChart:
+    """A bqplot line chart of one sweep: a main curve, an optional running sum and reference
+    line (for the IG path), and a vertical cursor at the slider's amount."""
+
+    def __init__(self) -> None:
+        x_scale, y_scale = bq.LinearScale(), bq.LinearScale()
+        scales = {"x": x_scale, "y": y_scale}
+        self.curve = bq.Lines(x=[], y=[], scales=scales, colors=[_CURVE], labels=["output"], display_legend=True)
+        self.running_sum = bq.Lines(
+            x=[], y=[], scales=scales, colors=[_RUNNING], labels=["running sum"], display_legend=True, visible=False
+        )
+        self.reference = bq.Lines(
+            x=[],
+            y=[],
+            scales=scales,
+            colors=[_REFERENCE],
+            line_style="dashed",
+            labels=["F(x) − F(x0)"],
+            display_legend=True,
+            visible=False,
+        )
+        self.cursor = bq.Lines(x=[], y=[], scales=scales, colors=[_CURSOR], stroke_width=1.5)
+        self.x_axis = bq.Axis(scale=x_scale, label="amount")
+        self.y_axis = bq.Axis(
+            scale=y_scale, orientation="vertical", label="output", tick_format=".2~g", label_offset="50px"
+        )
+        self.figure = bq.Figure(
+            marks=[self.curve, self.running_sum, self.reference, self.cursor],
+            axes=[self.x_axis, self.y_axis],
+            fig_margin=dict(top=30, bottom=50, left=65, right=10),
+            legend_location="bottom-right",
+            layout=w.Layout(width="420px", height="300px"),
+        )
+        self._y_extent = (0.0, 1.0)
+
+    def show_sweep(self, amounts: Sequence[float], values: Sequence[float], kind: str, y_label: str) -> None:
+        """The model's output (``y_label``) at each amount of perturbation ``kind``."""
+        with self.figure.hold_sync():
+            self.curve.x, self.curve.y = list(map(float, amounts)), list(map(float, values))
+            self.curve.labels = [y_label]
+            self.running_sum.visible = self.reference.visible = False
+            self.x_axis.label, self.y_axis.label = amount_label(kind), y_label
+            self.figure.title = f"{y_label} against {kind}"
+            self._y_extent = (min(self.curve.y), max(self.curve.y))
+
+    def show_path(self, path: IGPath) -> None:
+        """The IG integrand along the path, its running sum and the output difference it should reach."""
+        alphas = path.alphas.tolist()
+        with self.figure.hold_sync():
+            self.curve.x, self.curve.y = alphas, path.integrand.tolist()
+            self.curve.labels = ["integrand ∇F·(x − x0)"]
+            self.running_sum.x, self.running_sum.y = alphas, path.running_sum.tolist()
+            self.reference.x, self.reference.y = [0.0, 1.0], [path.output_difference] * 2
+            self.running_sum.visible = self.reference.visible = True
+            self.x_axis.label, self.y_axis.label = IG_PATH_LABEL, "output units"
+            self.figure.title = f"IG path: running sum ends at {path.output_difference:.3g} (δ = {path.delta:.2g})"
+            every = [*self.curve.y, *self.running_sum.y, path.output_difference]
+            self._y_extent = (min(every), max(every))
+
+    def move_cursor(self, amount: float) -> None:
+        """The vertical line at the slider's amount."""
+        low, high = self._y_extent
+        with self.cursor.hold_sync():
+            self.cursor.x, self.cursor.y = [float(amount)] * 2, [low, high]
+
+    def close(self) -> None:
+        for widget in (*self.figure.marks, *self.figure.axes, self.figure):
+            widget.close()

@@ -1,0 +1,126 @@
+"""ipywidgets controls built from a method's ParamSpecs, so a new kernel method needs no widget code.
+
+Each ParamSpec kind has one control factory in ``CONTROL_FACTORIES``; a new kind is one
+``@control_factory("kind")`` registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as w
+
+from ...kernel import MethodSpec, ParamSpec
+
+_WIDE = w.Layout(width="280px")
+_STYLE = {"description_width": "90px"}
+_WINDOW_SIZES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
+# Sliders beyond this many steps are too fine to drag: the range is cut there.
+_MAX_INT_SLIDER = 256
+
+
+@dataclass(frozen=True)
+class ControlContext:
+    """What a factory may need beyond the spec: the model's layers and the input's spatial size."""
+
+    layers: list[str]
+    spatial: int
+
+
+ControlFactory = Callable[[ParamSpec, ControlContext, dict[str, Any]], w.ValueWidget]
+CONTROL_FACTORIES: dict[str, ControlFactory] = {}
+
+
+def control_factory(kind: str) -> Callable[[ControlFactory], ControlFactory]:
+    """Register the decorated function as the control factory of ParamSpec ``kind``."""
+
+    def register(factory: ControlFactory) -> ControlFactory:
+        CONTROL_FACTORIES[kind] = factory
+        return factory
+
+    return register
+
+
+def control_for(param: ParamSpec, layers: list[str], spatial: int) -> w.ValueWidget:
+    """One control for ``param``; ``layers`` feed layer pickers, ``spatial`` sizes window pickers."""
+    factory = CONTROL_FACTORIES.get(param.kind)
+    if factory is None:
+        raise ValueError(f"no control for parameter kind {param.kind!r}; registered: {sorted(CONTROL_FACTORIES)}")
+    common = dict(description=param.name, tooltip=param.help, style=_STYLE, layout=_WIDE)
+    return factory(param, ControlContext(list(layers), spatial), common)
+
+
+@control_factory("bool")
+def _checkbox(param: ParamSpec, _context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
+    return w.Checkbox(value=bool(param.default), indent=False, **common)
+
+
+@control_factory("choice")
+def _choice(param: ParamSpec, _context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
+    return w.Dropdown(options=list(param.choices), value=param.default, **common)
+
+
+@control_factory("int")
+def _integer(param: ParamSpec, _context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
+    if param.maximum is not None and param.minimum is not None:
+        maximum = min(int(param.maximum), _MAX_INT_SLIDER)
+        return w.IntSlider(value=param.default, min=int(param.minimum), max=maximum, **common)
+    return w.BoundedIntText(value=param.default, min=int(param.minimum or 0), max=10**9, **common)
+
+
+@control_factory("float")
+def _real(param: ParamSpec, _context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
+    if param.maximum is not None and param.minimum is not None:
+        step = (param.maximum - param.minimum) / 200
+        return w.FloatSlider(value=param.default, min=param.minimum, max=param.maximum, step=step, **common)
+    return w.FloatText(value=param.default, **common)
+
+
+@control_factory("baseline")
+def _baseline(param: ParamSpec, _context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
+    options = [(_label(param.default), param.default)] if param.default not in param.choices else []
+    options += [(choice, choice) for choice in param.choices]
+    return w.Dropdown(options=options, value=param.default, **common)
+
+
+@control_factory("layer")
+def _layer(_param: ParamSpec, context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
+    return w.Dropdown(options=[("auto", None)] + [(name, name) for name in context.layers], index=0, **common)
+
+
+@control_factory("window")
+def _window(_param: ParamSpec, context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
+    sizes = [size for size in _WINDOW_SIZES if size <= max(context.spatial, 1)]
+    return w.Dropdown(options=[("auto", None)] + [(str(size), size) for size in sizes], index=0, **common)
+
+
+def _label(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class MethodControls(w.VBox):
+    """The controls of one method; ``on_change(method, params)`` fires when the user moves one."""
+
+    def __init__(
+        self, spec: MethodSpec, layers: list[str], spatial: int, on_change: Callable[[str, dict], None]
+    ) -> None:
+        self.spec = spec
+        self.controls = {param.name: control_for(param, layers, spatial) for param in spec.params}
+        header = w.HTML(f"<b>{spec.name}</b> <span class='xw-muted'>{spec.family}</span>")
+        children: list[w.Widget] = [header, *self.controls.values()]
+        if not self.controls:
+            children.append(w.HTML("<span class='xw-muted'>no parameters</span>"))
+        super().__init__(children=children, layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
+        self._on_change = on_change
+        for control in self.controls.values():
+            control.observe(self._changed, names="value")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The controls' current values by parameter name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _changed(self, _change: dict) -> None:
+        self._on_change(self.spec.name, self.params)

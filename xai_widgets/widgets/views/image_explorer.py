@@ -1,0 +1,347 @@
+"""ImageExplorer: the live, linked image attribution view, and ``explore`` to make one in a line."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+import torch
+import traitlets as t
+
+from ...kernel import Explainer, ExplainerError, apply_edits, registered_methods
+from ..base.view import BaseView, Cancelled, Work
+from ..base.wire import to_display_uint8, to_wire
+from ..charts.image_charts import PixelChart, PredictionChart
+from ..controls.method_chips import check_methods, method_chips, toggled
+from ..controls.param_controls import MethodControls
+from .explorer_canvas import ExplorerCanvas
+
+DEFAULT_METHODS = ("saliency", "integrated_gradients", "grad_cam")
+_THUMBNAIL_SIZE = 64
+# Methods slower than this show "computing" while they run; faster ones just repaint.
+_SHOW_COMPUTING_S = 0.15
+
+
+class ImageExplorer(BaseView):
+    """Explore attributions of an image classifier: a gallery, one heatmap per method, the
+    prediction as bars, the attribution at a clicked pixel, and what-if edits of the input.
+
+    Args:
+        explainer: the bound model.
+        images: (N, C, H, W) tensor of inputs with values in [0, 1] (put any normalisation
+            inside the model, so the view can show and edit the images as they are).
+        labels: true class per image, optional.
+        class_names: a name per class; default "0", "1", ...
+        methods: methods enabled at start (default saliency, integrated_gradients, grad_cam);
+            every registered method gets a chip to turn it on.
+        masks: (N, 1, H, W) or (N, H, W) ground-truth masks, drawn as outlines, optional.
+        top_k: how many classes the prediction chart shows.
+
+    The state lives in ``explorer.canvas`` traits (``sample_index``, ``target``,
+    ``clicked_pixel``, ``enabled_methods``, ``edits`` and the display traits), which can be
+    linked with other views; kernel calls run on a worker thread, latest-wins, and the view's
+    ``status`` and ``error`` are mirrored onto the canvas.
+    """
+
+    worker_name = "image-explorer"
+
+    def __init__(
+        self,
+        explainer: Explainer,
+        images: Any,
+        labels: Any = None,
+        class_names: Sequence[str] | None = None,
+        methods: Sequence[str] | None = None,
+        masks: Any = None,
+        top_k: int = 5,
+    ) -> None:
+        self.explainer = explainer
+        self.images = _as_images(images)
+        self.labels = None if labels is None else torch.as_tensor(labels).flatten().long().cpu()
+        self.masks = None if masks is None else _as_masks(masks, self.images)
+        self.specs = registered_methods()
+        enabled = list(DEFAULT_METHODS if methods is None else methods)
+        check_methods(enabled, self.specs)
+
+        probabilities = explainer.predict(self.images)
+        n_classes = probabilities.shape[1]
+        self.class_names = [str(i) for i in range(n_classes)] if class_names is None else list(class_names)
+        if len(self.class_names) != n_classes:
+            raise ExplainerError(f"{len(self.class_names)} class names for a model with {n_classes} outputs")
+
+        super().__init__()
+        self.canvas = ExplorerCanvas()
+        t.dlink((self, "status"), (self.canvas, "status"))
+        t.dlink((self, "error"), (self.canvas, "error"))
+        self._params: dict[str, dict] = {}
+        self._results: dict[str, torch.Tensor] = {}
+        self._panel_keys: dict[str, tuple] = {}
+        self._image_key: tuple | None = None
+        self._image: torch.Tensor | None = None
+        self._probabilities: torch.Tensor | None = None
+        self._class_gradients: tuple[tuple | None, torch.Tensor] | None = None
+
+        self._init_gallery(probabilities)
+        self.prediction_chart = PredictionChart(self.class_names, self._pick_target, top_k)
+        self.method_chart = PixelChart("Pixel, per method", "attribution", horizontal=True)
+        self.class_chart = PixelChart("Pixel gradient, per class", "gradient")
+        self.chips = method_chips(self.specs, enabled, self._chip_toggled)
+        spatial = max(self.images.shape[-2:])
+        self.method_controls = {
+            name: MethodControls(spec, explainer.layers(), spatial, self._params_changed)
+            for name, spec in self.specs.items()
+        }
+        self._controls_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        charts = [self.prediction_chart.figure, self.method_chart.figure, self.class_chart.figure]
+        self.set_parts(
+            [
+                w.HBox(list(self.chips.values()), layout=w.Layout(flex_flow="row wrap")),
+                self.canvas,
+                w.HBox(charts, layout=w.Layout(flex_flow="row wrap")),
+                self._controls_box,
+            ]
+        )
+        self.add_class("xw-image-explorer")
+        self.canvas.enabled_methods = [name for name in self.specs if name in enabled]
+        self._show_controls()
+        self.canvas.observe(self._sample_changed, names="sample_index")
+        self.canvas.observe(self._state_changed, names=["edits", "target", "clicked_pixel"])
+        self.canvas.observe(self._methods_changed, names="enabled_methods")
+        self.refresh()
+
+    # ---- what the user can do from Python (the browser does the same through the traits) ----
+    @property
+    def sample_index(self) -> int:
+        return self.canvas.sample_index
+
+    @sample_index.setter
+    def sample_index(self, value: int) -> None:
+        self.canvas.sample_index = value
+
+    @property
+    def target(self) -> int:
+        return self.canvas.target
+
+    @target.setter
+    def target(self, value: int) -> None:
+        self.canvas.target = value
+
+    def set_params(self, method: str, **params: Any) -> None:
+        """Change ``method``'s parameters (the controls follow)."""
+        controls = self.method_controls[method].controls
+        for name, value in params.items():
+            controls[name].value = value
+
+    def reset_edits(self) -> None:
+        self.canvas.edits = []
+
+    def _parts(self) -> list[w.Widget]:
+        # Controls of methods not shown right now are not among the children.
+        return list(self.method_controls.values()) if hasattr(self, "method_controls") else []
+
+    def results(self) -> dict[str, torch.Tensor]:
+        """The attribution shown in each panel, (C, H, W) CPU tensors."""
+        return dict(self._results)
+
+    # ---- set-up ----------------------------------------------------------------------------
+    def _init_gallery(self, probabilities: torch.Tensor) -> None:
+        predicted = probabilities.argmax(1)
+        labels = []
+        for i, p in enumerate(predicted.tolist()):
+            true = None if self.labels is None else int(self.labels[i])
+            labels.append(
+                {
+                    "true": None if true is None else self._class_name(true),
+                    "predicted": self.class_names[p],
+                    "correct": None if true is None else bool(true == p),
+                }
+            )
+        self.canvas.samples = to_wire(to_display_uint8(self.images, _THUMBNAIL_SIZE), "uint8")
+        self.canvas.sample_labels = labels
+
+    def _class_name(self, index: int) -> str:
+        return self.class_names[index] if index < len(self.class_names) else str(index)
+
+    def _show_controls(self) -> None:
+        self._controls_box.children = [self.method_controls[name] for name in self.canvas.enabled_methods]
+
+    # ---- events (comm thread): record intent, hand the work to the worker --------------------
+    def _chip_toggled(self, name: str, on: bool) -> None:
+        self.canvas.enabled_methods = toggled(self.canvas.enabled_methods, self.specs, name, on)
+
+    def _methods_changed(self, _change: dict) -> None:
+        for name, chip in self.chips.items():
+            chip.value = name in self.canvas.enabled_methods
+        self._show_controls()
+        self.refresh()
+
+    def _sample_changed(self, change: dict) -> None:
+        if not 0 <= change["new"] < len(self.images):
+            self.error = f"sample_index {change['new']} is out of range 0..{len(self.images) - 1}"
+            self.canvas.sample_index = change["old"]
+            return
+        if self.canvas.edits:
+            self.canvas.edits = []  # edits belong to the image they were made on
+        self.refresh()
+
+    def _state_changed(self, _change: dict) -> None:
+        self.refresh()
+
+    def _params_changed(self, method: str, params: dict) -> None:
+        self._params[method] = params
+        self.refresh()
+
+    def _pick_target(self, class_index: int) -> None:
+        self.canvas.target = class_index
+
+    # ---- the work (worker thread) ------------------------------------------------------------
+    def _update(self, work: Work) -> str:
+        self._drop_disabled_panels()
+        errors: list[str] = []
+        with contextlib.ExitStack() as held:
+            # Send a new image together with its fast panels, so no old map is ever drawn over
+            # it; a slow method releases the hold first and shows "computing" meanwhile.
+            held.enter_context(self.canvas.hold_sync())
+            image_key = self._update_image(errors)
+            work.check()
+            target = self._update_prediction()
+            for method in sorted(self.canvas.enabled_methods, key=lambda m: self.expected_seconds(m)):
+                work.check()
+                params = {**self.specs[method].defaults(), **self._params.get(method, {})}
+                key = (image_key, target, method, json.dumps(params, sort_keys=True, default=str))
+                if self._panel_keys.get(method) == key:
+                    continue
+                if self.expected_seconds(method) >= _SHOW_COMPUTING_S:
+                    held.close()
+                    self._set_panel(method, {**self.canvas.panels.get(method, {}), "status": "computing"})
+                error = self._compute_panel(work, method, params, target, key)
+                if error:
+                    errors.append(error)
+        work.check()
+        self._update_pixel_charts(work, target)
+        return "; ".join(errors)
+
+    def _compute_panel(self, work: Work, method: str, params: dict, target: int, key: tuple) -> str:
+        assert self._image is not None
+        failed = {"signed": True, "elapsed_ms": 0.0, "target": target, "delta": None}
+        try:
+            result = work.call(method, self.explainer.attribute, self._image[None], method, target=target, **params)
+        except Cancelled:
+            self._set_panel(method, {**failed, "status": "error", "error": "cancelled"})
+            raise
+        except ExplainerError as error:
+            self._panel_keys[method] = key
+            self._results.pop(method, None)
+            self._set_panel(method, {**failed, "status": "error", "error": str(error)})
+            return f"{method}: {error}"
+        values = result.values[0]
+        self._results[method] = values
+        self._panel_keys[method] = key
+        self._set_panel(
+            method,
+            {
+                "values": to_wire(values, "float16"),
+                "signed": result.signed,
+                "status": "idle",
+                "error": "",
+                "elapsed_ms": round(result.elapsed_ms, 2),
+                "target": target,
+                "delta": None if result.delta is None else float(result.delta[0]),
+            },
+        )
+        return ""
+
+    def _drop_disabled_panels(self) -> None:
+        enabled = set(self.canvas.enabled_methods)
+        for method in set(self._panel_keys) - enabled:
+            del self._panel_keys[method]
+            self._results.pop(method, None)
+        if set(self.canvas.panels) - enabled:
+            self.canvas.panels = {name: value for name, value in self.canvas.panels.items() if name in enabled}
+
+    def _set_panel(self, method: str, entry: dict) -> None:
+        panels = {name: value for name, value in self.canvas.panels.items() if name in self.canvas.enabled_methods}
+        panels[method] = entry
+        self.canvas.panels = panels
+
+    def _update_image(self, errors: list[str]) -> tuple:
+        index = self.canvas.sample_index
+        edits = list(self.canvas.edits)
+        key = (index, json.dumps(edits, sort_keys=True))
+        if key == self._image_key:
+            return key
+        try:
+            image = apply_edits(self.images[index], edits)
+        except (ExplainerError, KeyError, TypeError, ValueError) as error:
+            errors.append(f"could not apply the edit: {error}")
+            image = self.images[index]
+        self._image, self._image_key = image, key
+        self._probabilities = None
+        self.canvas.image = to_wire(to_display_uint8(image), "uint8")
+        if self.masks is not None:
+            self.canvas.mask = to_wire(self.masks[index], "uint8")
+        return key
+
+    def _update_prediction(self) -> int:
+        assert self._image is not None
+        if self._probabilities is None:
+            self._probabilities = self.explainer.predict(self._image[None])[0]
+        probabilities = self._probabilities.numpy()
+        target = self.canvas.target if 0 <= self.canvas.target < len(self.class_names) else int(probabilities.argmax())
+        self.prediction_chart.show(probabilities, target)
+        how = "chosen" if self.canvas.target >= 0 else "predicted"
+        self.canvas.target_label = f"{self.class_names[target]} ({how}, p={probabilities[target]:.2f})"
+        return target
+
+    def _update_pixel_charts(self, work: Work, target: int) -> None:
+        if len(self.canvas.clicked_pixel) != 2 or self._image is None:
+            return
+        row, col = self.canvas.clicked_pixel
+        names = [m for m in self.canvas.enabled_methods if m in self._results]
+        values = [float(self._results[m][:, row, col].sum()) for m in names]
+        self.method_chart.show(names, values)
+        if self._class_gradients is None or self._class_gradients[0] != self._image_key:
+            n_classes = len(self.class_names)
+            batch = self._image[None].expand(n_classes, *self._image.shape)
+            targets = list(range(n_classes))
+            result = work.call("gradient (per class)", self.explainer.attribute, batch, "gradient", target=targets)
+            self._class_gradients = (self._image_key, result.values)
+        per_class = self._class_gradients[1][:, :, row, col].sum(1)
+        self.class_chart.show(self.class_names, per_class.tolist(), highlight=target)
+
+
+def explore(
+    model: torch.nn.Module,
+    images: Any,
+    labels: Any = None,
+    class_names: Sequence[str] | None = None,
+    methods: Sequence[str] | None = None,
+    masks: Any = None,
+    device: str | torch.device | None = None,
+) -> ImageExplorer:
+    """Bind ``model`` and open an :class:`ImageExplorer` on ``images`` in one line."""
+    return ImageExplorer(Explainer(model, device=device), images, labels, class_names, methods, masks)
+
+
+def _as_images(images: Any) -> torch.Tensor:
+    if isinstance(images, np.ndarray):
+        images = torch.from_numpy(images)
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
+        raise ExplainerError(f"images must be an (N, C, H, W) tensor, got {shape}")
+    if images.shape[1] not in (1, 3):
+        raise ExplainerError(f"images need 1 or 3 channels to be shown, got {images.shape[1]}")
+    return images.detach().float().cpu()
+
+
+def _as_masks(masks: Any, images: torch.Tensor) -> torch.Tensor:
+    masks = torch.as_tensor(masks).detach().cpu()
+    if masks.ndim == 4:
+        masks = masks[:, 0]
+    if masks.shape != (images.shape[0], *images.shape[2:]):
+        raise ExplainerError(f"masks of shape {tuple(masks.shape)} do not match images {tuple(images.shape)}")
+    return masks.bool().to(torch.uint8)

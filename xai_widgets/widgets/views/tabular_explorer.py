@@ -1,0 +1,365 @@
+"""TabularExplorer: the live, linked attribution view of a tabular model: the data set as a
+scatter, attributions of the selected sample per method, a sweep of one feature, and a global
+summary of the attributions over the whole data set."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+import torch
+import traitlets
+
+from ...kernel import DatasetAttribution, Explainer, ExplainerError, dataset_attribution, registered_methods
+from ..base.view import BaseView, Work
+from ..charts.tabular_charts import DataScatter, FeatureBars, SummaryPlot
+from ..controls.method_chips import check_methods, method_chips, toggled
+from ..controls.param_controls import MethodControls
+from .feature_sweep_panel import SweepPanel, as_table
+
+DEFAULT_METHODS = ("gradient", "grad_x_input", "integrated_gradients")
+# Grad-CAM needs convolution layers, which a tabular model rarely has: no chip unless asked for.
+_NOT_TABULAR_FAMILIES = ("cam",)
+_SUMMARY_ROWS = 10
+_JITTER = 0.3
+
+
+class TabularExplorer(BaseView):
+    """Explore attributions of a model on tabular data.
+
+    Args:
+        explainer: the bound model, taking (N, F) inputs.
+        X: the data set (N, F), tensor or array.
+        y: true value (regression) or class (classification) per row, optional.
+        feature_names: one per column; default "x0", "x1", ...
+        class_names: one per output of a classifier; default "0", "1", ...
+        methods: methods enabled at start (default gradient, grad_x_input, integrated_gradients);
+            every registered method that applies to tabular data gets a chip.
+        n_values: grid size of the sweep curves.
+
+    Synced traits: ``sample_index`` (the selected row; clicking a point sets it), ``target``
+    (-1: the class predicted for the sample), ``enabled_methods``, ``global_method`` (the
+    method of the data-set summary), ``x_column``/``y_column`` (the scatter's axes), and the
+    base's ``status``, ``error``, ``elapsed_ms``... ``explorer.sweep`` is the embedded
+    :class:`SweepPanel`, linked to the same sample and target: while its slider moves, the bars
+    show the attributions at the slider value. Kernel calls run on the view's worker, latest-wins.
+    """
+
+    sample_index = traitlets.Int(0).tag(sync=True)
+    target = traitlets.Int(-1).tag(sync=True)
+    enabled_methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    global_method = traitlets.Unicode("").tag(sync=True)
+    x_column = traitlets.Unicode("").tag(sync=True)
+    y_column = traitlets.Unicode("").tag(sync=True)
+
+    worker_name = "tabular-explorer"
+
+    def __init__(
+        self,
+        explainer: Explainer,
+        X: Any,
+        y: Any = None,
+        feature_names: Sequence[str] | None = None,
+        class_names: Sequence[str] | None = None,
+        methods: Sequence[str] | None = None,
+        n_values: int = 50,
+    ) -> None:
+        self.explainer = explainer
+        self.X = as_table(X)
+        self.y = None if y is None else torch.as_tensor(np.asarray(y)).flatten().cpu()
+        if self.y is not None and len(self.y) != len(self.X):
+            raise ExplainerError(f"y has {len(self.y)} entries for {len(self.X)} rows of X")
+        enabled = list(DEFAULT_METHODS if methods is None else methods)
+        self.specs = {
+            name: spec
+            for name, spec in registered_methods().items()
+            if spec.family not in _NOT_TABULAR_FAMILIES or name in enabled
+        }
+        check_methods(enabled, self.specs)
+
+        self.sweep = SweepPanel(explainer, self.X, feature_names, n_values=n_values, method=None)
+        self.feature_names = self.sweep.feature_names
+        outputs = explainer.outputs(self.X)
+        self.regression = explainer.is_regression(outputs)
+        n_outputs = outputs.shape[1]
+        self.class_names = [str(i) for i in range(n_outputs)] if class_names is None else [str(c) for c in class_names]
+        if not self.regression and len(self.class_names) != n_outputs:
+            raise ExplainerError(f"{len(self.class_names)} class names for a model with {n_outputs} outputs")
+        self.columns = self._columns(explainer.predict(self.X))
+
+        super().__init__()
+        self._params: dict[str, dict] = {}
+        self._bar_keys: dict[str, tuple] = {}
+        self._results: dict[str, np.ndarray] = {}
+        self._global_cache: dict[tuple, DatasetAttribution] = {}
+        self._global_key: tuple | None = None
+
+        self.chips = method_chips(self.specs, enabled, self._chip_toggled)
+        self.method_controls = {
+            name: MethodControls(spec, explainer.layers(), self.X.shape[1], self._params_changed)
+            for name, spec in self.specs.items()
+        }
+        self.bars = {name: FeatureBars(name, self.feature_names, f"xw-bars-{name}") for name in self.specs}
+        colour = "truth" if self.y is not None else "prediction"
+        self.data_scatter = DataScatter(self.columns[colour], colour, self._pick_sample)
+        self.status_label = w.HTML()
+        self._bars_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self._controls_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.global_bars = FeatureBars(
+            "Mean |attribution| over the data set",
+            self.feature_names,
+            "xw-global-bars",
+            y_label="mean |attribution|",
+            width=360,
+            height=330,
+        )
+        self.summary = SummaryPlot()
+        self._build_layout()
+        self.add_class("xw-tabular-explorer")
+
+        traitlets.link((self, "sample_index"), (self.sweep, "sample_index"))
+        traitlets.link((self, "target"), (self.sweep, "target"))
+        self.observe(self._sample_changed, names="sample_index")
+        self.observe(self._methods_changed, names="enabled_methods")
+        self.observe(self._axes_changed, names=["x_column", "y_column"])
+        self.observe(self._on_target, names="target")
+        self.observe(self._global_changed, names="global_method")
+        self.observe(self._show_status, names=["status", "error"])
+        self.sweep.observe(self._on_sweep_value, names="value")
+
+        default_x = "truth" if self.regression and self.y is not None else self.feature_names[0]
+        default_y = "prediction" if default_x == "truth" else self.feature_names[min(1, len(self.feature_names) - 1)]
+        self.x_column, self.y_column = default_x, default_y
+        self.enabled_methods = [name for name in self.specs if name in enabled]
+        self.data_scatter.select(self.sample_index)
+        self._show_status()
+
+    # ---- what the user can do from Python (the browser does the same through the widgets) ----
+    def set_params(self, method: str, **params: Any) -> None:
+        """Change ``method``'s parameters (the controls follow)."""
+        controls = self.method_controls[method].controls
+        for name, value in params.items():
+            controls[name].value = value
+
+    def results(self) -> dict[str, np.ndarray]:
+        """The attributions the bars show, per enabled method, (F,) arrays."""
+        return dict(self._results)
+
+    def global_result(self) -> DatasetAttribution | None:
+        """The data-set attributions the global view shows."""
+        return self._global_cache.get(self._global_key) if self._global_key else None
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Block until this view's and the sweep's work is done (for scripts and tests); False on timeout."""
+        return self.sweep.wait(timeout) and super().wait(timeout) and not self.sweep.worker.busy
+
+    def _parts(self) -> list[w.Widget]:
+        # Bars and controls of methods not enabled right now are not among the children.
+        bars = [chart.figure for chart in getattr(self, "bars", {}).values()]
+        return [*bars, *getattr(self, "method_controls", {}).values()]
+
+    # ---- set-up ----------------------------------------------------------------------------
+    def _columns(self, predictions: torch.Tensor) -> dict[str, np.ndarray]:
+        columns = {name: self.X[:, i].numpy() for i, name in enumerate(self.feature_names)}
+        if self.y is not None:
+            columns["truth"] = self.y.float().numpy()
+        # The scatter's "prediction": the output for regression, the top class's probability otherwise.
+        columns["prediction"] = (predictions[:, 0] if self.regression else predictions.max(1).values).numpy()
+        return columns
+
+    def _build_layout(self) -> None:
+        """Make the controls and open the VBox with every part in place."""
+        column_options = list(self.columns)
+        self.x_dropdown = w.Dropdown(
+            options=column_options, description="x", layout=w.Layout(width="190px"), style={"description_width": "30px"}
+        )
+        self.y_dropdown = w.Dropdown(
+            options=column_options, description="y", layout=w.Layout(width="190px"), style={"description_width": "30px"}
+        )
+        traitlets.link((self.x_dropdown, "value"), (self, "x_column"))
+        traitlets.link((self.y_dropdown, "value"), (self, "y_column"))
+        self.target_dropdown = w.Dropdown(
+            options=[("predicted class", -1)] + [(name, i) for i, name in enumerate(self.class_names)],
+            description="explain",
+            layout=w.Layout(width="240px", display="none" if self.regression else None),
+            style={"description_width": "55px"},
+        )
+        traitlets.link((self.target_dropdown, "value"), (self, "target"))
+        self.global_dropdown = w.Dropdown(
+            description="method", layout=w.Layout(width="260px"), style={"description_width": "55px"}
+        )
+        self.global_dropdown.observe(self._global_picked, names="value")
+        data_view = w.VBox([w.HBox([self.x_dropdown, self.y_dropdown]), self.data_scatter.figure])
+        global_view = w.VBox(
+            [
+                w.HTML("<b>Over the whole data set</b>"),
+                self.global_dropdown,
+                w.HBox([self.global_bars.figure, self.summary.figure], layout=w.Layout(flex_flow="row wrap")),
+            ]
+        )
+        self.set_parts(
+            [
+                w.HBox([*self.chips.values(), self.target_dropdown], layout=w.Layout(flex_flow="row wrap")),
+                self.status_label,
+                w.HBox([data_view, self._bars_box], layout=w.Layout(flex_flow="row wrap")),
+                self.sweep,
+                self._controls_box,
+                global_view,
+            ]
+        )
+
+    # ---- events (comm thread): record intent, hand the work to a worker ----------------------
+    def _chip_toggled(self, name: str, on: bool) -> None:
+        self.enabled_methods = toggled(self.enabled_methods, self.specs, name, on)
+
+    def _methods_changed(self, _change: dict) -> None:
+        enabled = self.enabled_methods
+        for name, chip in self.chips.items():
+            chip.value = name in enabled
+        self._bars_box.children = [self.bars[name].figure for name in enabled]
+        self._controls_box.children = [self.method_controls[name] for name in enabled]
+        self.global_dropdown.options = enabled
+        if enabled and self.global_method not in enabled:
+            self.global_method = enabled[0]
+        self.global_dropdown.value = self.global_method if enabled else None
+        self.refresh()
+
+    def _sample_changed(self, change: dict) -> None:
+        if not 0 <= change["new"] < len(self.X):
+            self.error = f"sample_index {change['new']} is out of range 0..{len(self.X) - 1}"
+            self.sample_index = change["old"]
+            return
+        self.data_scatter.select(change["new"])
+        self.refresh()
+
+    def _on_target(self, _change: dict) -> None:
+        self.refresh()
+
+    def _on_sweep_value(self, _change: dict) -> None:
+        self.refresh()
+
+    def _axes_changed(self, _change: dict) -> None:
+        if self.x_column in self.columns and self.y_column in self.columns:
+            x, y = self.columns[self.x_column], self.columns[self.y_column]
+            self.data_scatter.show(x, y, self.x_column, self.y_column)
+
+    def _params_changed(self, method: str, params: dict) -> None:
+        self._params[method] = params
+        self.refresh()
+
+    def _pick_sample(self, index: int) -> None:
+        self.sample_index = index
+
+    def _global_picked(self, change: dict) -> None:
+        if change["new"]:
+            self.global_method = change["new"]
+
+    def _global_changed(self, _change: dict) -> None:
+        if self.global_dropdown.value != self.global_method and self.global_method in self.enabled_methods:
+            self.global_dropdown.value = self.global_method
+        self.refresh()
+
+    def _show_status(self, _change: dict | None = None) -> None:
+        error = (
+            f" <span class='xw-tabular-error' style='color:#b00'>{html.escape(self.error)}</span>" if self.error else ""
+        )
+        self.status_label.value = (
+            f"<span class='xw-tabular-status' data-status='{self.status}'>{self.status}</span>"
+            f" <span class='xw-muted'>{self.elapsed_ms:.1f} ms</span>{error}"
+        )
+
+    # ---- work (worker threads) -------------------------------------------------------------
+    def _method_params(self, method: str) -> dict:
+        return {**self.specs[method].defaults(), **self._params.get(method, {})}
+
+    def _update(self, work: Work) -> str:
+        errors = self._update_bars(work)
+        work.check()
+        errors += self._update_global(work)
+        return "; ".join(errors)
+
+    def _update_bars(self, work: Work) -> list[str]:
+        point = self.sweep.point()
+        target = self.sweep.resolved_target()
+        where = (point.numpy().tobytes(), target)
+        errors: list[str] = []
+        for method in list(self.enabled_methods):
+            work.check()
+            params = self._method_params(method)
+            key = (where, method, json.dumps(params, sort_keys=True, default=str))
+            if self._bar_keys.get(method) == key:
+                continue
+            title = f"{method} ({self._target_name(target)})"
+            try:
+                result = work.call(method, self.explainer.attribute, point, method, target=target, **params)
+            except ExplainerError as error:
+                self._bar_keys[method] = key
+                self._results.pop(method, None)
+                self.bars[method].clear(f"{method}: error")
+                errors.append(f"{method}: {error}")
+                continue
+            work.check()
+            values = result.values[0].numpy()
+            self._results[method], self._bar_keys[method] = values, key
+            self.bars[method].show(values, title)
+        for method in set(self._bar_keys) - set(self.enabled_methods):
+            del self._bar_keys[method]
+            self._results.pop(method, None)
+        return errors
+
+    def _update_global(self, work: Work) -> list[str]:
+        method = self.global_method
+        if method not in self.specs:
+            return []
+        params = self._method_params(method)
+        # Each row explains its own predicted class unless a class is chosen.
+        target = 0 if self.regression else (self.target if self.target >= 0 else None)
+        key = (method, json.dumps(params, sort_keys=True, default=str), target)
+        if key == self._global_key:
+            return []
+        result = self._global_cache.get(key)
+        if result is None:
+            try:
+                result = work.call(
+                    f"global:{method}", dataset_attribution, self.explainer, self.X, method, target, **params
+                )
+            except ExplainerError as error:
+                # Not retried until the method, its parameters or the target change.
+                self._global_key = key
+                self.global_bars.clear(f"{method}: error")
+                return [f"{method} (data set): {error}"]
+            self._global_cache[key] = result
+        work.check()
+        self._global_key = key
+        self._show_global(method, target, result)
+        return []
+
+    def _show_global(self, method: str, target: int | None, result: DatasetAttribution) -> None:
+        who = "each row's predicted class" if target is None else self._target_name(target)
+        order = result.order.tolist()
+        self.global_bars.bars.scales["x"].domain = [self.feature_names[i] for i in order]
+        self.global_bars.show(result.mean_abs.numpy(), f"Mean |{method}| ({who})")
+        rows = order[:_SUMMARY_ROWS]
+        values = result.values[:, rows].numpy()
+        n = values.shape[0]
+        # Display-only layout: a fixed jitter spreads each row's points, a per-feature 5-95
+        # percentile stretch gives the colour (as SHAP's summary plot does).
+        jitter = np.random.default_rng(0).uniform(-_JITTER, _JITTER, size=values.shape)
+        row_of = np.broadcast_to(np.arange(len(rows)), values.shape) + jitter
+        raw = self.X[:, rows].numpy()
+        low, high = np.percentile(raw, 5, axis=0), np.percentile(raw, 95, axis=0)
+        colour = np.clip((raw - low) / np.where(high > low, high - low, 1.0), 0.0, 1.0)
+        self.summary.show(
+            values.reshape(-1),
+            row_of.reshape(-1),
+            colour.reshape(-1),
+            [self.feature_names[i] for i in rows],
+            f"{method}: {n} samples, top {len(rows)} features",
+        )
+
+    def _target_name(self, target: int) -> str:
+        return "output" if self.regression else f"class {self.class_names[target]!r}"

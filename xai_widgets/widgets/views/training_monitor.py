@@ -1,0 +1,214 @@
+"""TrainingMonitor: loss curves and the model's weights, updated live from a plain PyTorch
+training loop running in the same cell, throttled so that it costs the loop little time."""
+
+from __future__ import annotations
+
+import html
+import math
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as w
+import traitlets as t
+from torch import nn
+
+from ...kernel import ExplainerError, top_k_weights
+from ..base.view import BaseView
+from .weights_view import WeightsView
+
+TRAIN_COLOUR = "#4c78a8"
+VAL_COLOUR = "#f58518"
+# Drawing may take at most this share of the loop's time: after a draw that took d seconds the
+# next waits at least d / DRAW_BUDGET, so a slow front end or a big layer never slows training
+# by more than a few percent, whatever min_interval says.
+DRAW_BUDGET = 0.02
+
+
+class TrainingMonitor(BaseView):
+    """Live loss curves and weights for a training loop.
+
+    Call ``monitor.update(epoch=..., train_loss=..., val_loss=..., model=...)`` once per epoch
+    (or step) inside the loop. Every value is recorded (``epochs``, ``train_losses``,
+    ``val_losses``), but the view redraws at most every ``min_interval`` seconds (the first
+    time ``min_interval`` after the first update); call
+    :meth:`flush` after the loop (or pass ``final=True`` to the last update) to draw the last
+    values. In IPython the pending values are also drawn when the cell finishes.
+
+    With a linear ``model`` (or a ``layer`` of any model) the monitor embeds a
+    :class:`WeightsView` and writes the ``top_k`` largest weights by absolute value after each
+    draw; ``X`` (samples, features) lets it flag strongly correlated features. ``min_interval``
+    and ``top_k`` are synced traits; ``status_label`` says the last epoch's losses.
+    """
+
+    min_interval = t.Float(0.2, min=0.0).tag(sync=True)
+    top_k = t.Int(5, min=1).tag(sync=True)
+
+    def __init__(
+        self,
+        model: nn.Module | None = None,
+        feature_names: Sequence[str] | None = None,
+        X: Any = None,
+        min_interval: float = 0.2,
+        layer: Any = None,
+        top_k: int = 5,
+    ) -> None:
+        super().__init__(min_interval=float(min_interval), top_k=top_k)
+        self.model = model
+        self.feature_names = feature_names
+        self.X = X
+        self.layer = layer
+        self.epochs: list[float] = []
+        self.train_losses: list[float] = []
+        self.val_losses: list[float] = []  # NaN where an update had no validation loss
+        self.draw_count = 0
+        self.draw_seconds = 0.0  # time spent drawing, for the overhead benchmark
+        self.weights_view: WeightsView | None = None
+        self._pending = False
+        # The clock starts at the first update: a loop shorter than min_interval draws once, at
+        # the end, instead of paying for a draw at its start too.
+        self._last_draw: float | None = None
+        self._next_gap = self.min_interval
+        self._draw_cost = 0.0  # seconds the last draw took
+        self._hooked = False
+        self._shell = _ipython_shell()
+
+        x_scale, y_scale = bq.LinearScale(), bq.LinearScale()
+        self.train_line = bq.Lines(
+            x=[],
+            y=[],
+            scales={"x": x_scale, "y": y_scale},
+            colors=[TRAIN_COLOUR],
+            labels=["train"],
+            display_legend=True,
+        )
+        self.val_line = bq.Lines(
+            x=[],
+            y=[],
+            scales={"x": x_scale, "y": y_scale},
+            colors=[VAL_COLOUR],
+            labels=["validation"],
+            display_legend=True,
+        )
+        axes = [
+            bq.Axis(scale=x_scale, label="epoch", tick_format="d"),
+            bq.Axis(scale=y_scale, orientation="vertical", label="loss", tick_format=".3~g"),
+        ]
+        self.figure = bq.Figure(
+            marks=[self.train_line, self.val_line],
+            axes=axes,
+            title="Loss",
+            fig_margin=dict(top=30, bottom=40, left=60, right=10),
+            legend_location="top-right",
+            layout=w.Layout(width="460px", height="260px"),
+        )
+        self.status_label = w.HTML("<i>waiting for the first update</i>")
+        self.top_weights = w.HTML()
+        self._weights_box = w.VBox()
+        self.set_parts([w.HBox([self.figure, w.VBox([self.status_label, self.top_weights])]), self._weights_box])
+        if model is not None:
+            self._attach_weights(model)
+        self.observe(self._on_min_interval, names="min_interval")
+        self.observe(self._on_top_k, names="top_k")
+
+    def update(
+        self,
+        epoch: float,
+        train_loss: Any,
+        val_loss: Any = None,
+        model: nn.Module | None = None,
+        final: bool = False,
+    ) -> None:
+        """Record one epoch's losses (floats or 0-d tensors) and redraw if ``min_interval``
+        seconds passed since the last draw, or if ``final``."""
+        self.epochs.append(float(epoch))
+        self.train_losses.append(float(train_loss))
+        self.val_losses.append(math.nan if val_loss is None else float(val_loss))
+        if model is not None and model is not self.model:
+            self.model = model
+            if self.weights_view is None:
+                self._attach_weights(model)
+        self._pending = True
+        now = time.perf_counter()
+        if self._last_draw is None:
+            self._last_draw = now
+        if final or now - self._last_draw >= self._next_gap:
+            self._draw()
+        else:
+            self._flush_when_cell_ends()
+
+    def flush(self) -> None:
+        """Draw the values recorded since the last draw, if any."""
+        if self._pending:
+            self._draw()
+
+    def _draw(self) -> None:
+        start = time.perf_counter()
+        val_epochs = [e for e, v in zip(self.epochs, self.val_losses, strict=True) if not math.isnan(v)]
+        val_losses = [v for v in self.val_losses if not math.isnan(v)]
+        with self.train_line.hold_sync():
+            self.train_line.x, self.train_line.y = self.epochs, self.train_losses
+        if val_losses:
+            with self.val_line.hold_sync():
+                self.val_line.x, self.val_line.y = val_epochs, val_losses
+        last_val = "" if math.isnan(self.val_losses[-1]) else f", validation {self.val_losses[-1]:.4g}"
+        self.status_label.value = f"epoch {self.epochs[-1]:g}: train loss {self.train_losses[-1]:.4g}{last_val}"
+        if self.weights_view is not None and self.model is not None:
+            self.weights_view.refresh(self.model)
+            if self.weights_view.layer is None:
+                self.top_weights.value = _top_weights_text(self.model, self.weights_view.feature_names, self.top_k)
+        self.draw_count += 1
+        self._pending = False
+        self._last_draw = time.perf_counter()
+        self.draw_seconds += self._last_draw - start
+        self._draw_cost = self._last_draw - start
+        self._next_gap = max(self.min_interval, self._draw_cost / DRAW_BUDGET)
+
+    def _on_min_interval(self, _change: dict) -> None:
+        self._next_gap = max(self.min_interval, self._draw_cost / DRAW_BUDGET)
+
+    def _on_top_k(self, _change: dict) -> None:
+        if self.weights_view is not None:
+            self.weights_view.top_k = self.top_k
+        if self.epochs:
+            self._draw()
+
+    def _attach_weights(self, model: nn.Module) -> None:
+        try:
+            self.weights_view = WeightsView(model, self.feature_names, self.X, layer=self.layer, top_k=self.top_k)
+        except ExplainerError as error:
+            # A deep model without a layer to show: losses only, and say why.
+            self.top_weights.value = f"<i>no weights view: {html.escape(str(error))}</i>"
+            return
+        self._weights_box.children = [self.weights_view]
+
+    def _flush_when_cell_ends(self) -> None:
+        """In IPython, draw what is still pending once the running cell finishes, so the last
+        values show even when the loop never calls flush()."""
+        if self._hooked or self._shell is None:
+            return
+        shell = self._shell
+
+        def on_cell_end(*_args: Any) -> None:
+            shell.events.unregister("post_run_cell", on_cell_end)
+            self._hooked = False
+            self.flush()
+
+        shell.events.register("post_run_cell", on_cell_end)
+        self._hooked = True
+
+
+def _ipython_shell() -> Any:
+    """The running IPython shell, or None (a plain script): looked up once, not per update."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _top_weights_text(model: nn.Module, feature_names: Sequence[str] | None, k: int) -> str:
+    weights = top_k_weights(model, feature_names, k)
+    items = ", ".join(f"{html.escape(fw.name)} {fw.weight:+.3f}" for fw in weights)
+    return f"<b>{len(weights)} largest weights by |w|:</b> {items}"
