@@ -148,10 +148,15 @@ class JupyterLabServer:
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
+    # The page config written into the temporary config folder; None writes none (so only the
+    # environment's own, such as the one `make setup` puts in the venv, applies).
+    page_config: dict | None = _PAGE_CONFIG
+
     def __enter__(self) -> JupyterLabServer:
         labconfig = self.config_dir / "labconfig"
         labconfig.mkdir(parents=True, exist_ok=True)
-        (labconfig / "page_config.json").write_text(json.dumps(_PAGE_CONFIG))
+        if self.page_config is not None:
+            (labconfig / "page_config.json").write_text(json.dumps(self.page_config))
         self.port = free_port()
         self._log_file = open(self.log_path, "wb")
         self._process = subprocess.Popen(

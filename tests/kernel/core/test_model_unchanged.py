@@ -69,3 +69,7 @@ def test_predict_leaves_model_unchanged(user_model):
     before = snapshot(user_model)
     xw.Explainer(user_model).predict(torch.rand(3, 3, 16, 16))
     assert_same(before, snapshot(user_model))
+
+
+def test_every_registered_method_is_checked_for_leaving_the_model_unchanged():
+    assert set(xw.methods()) == set(METHOD_PARAMS), "add each new method to METHOD_PARAMS with quick parameters"

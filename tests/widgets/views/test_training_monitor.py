@@ -70,7 +70,9 @@ def test_a_model_given_to_update_gets_a_weights_view_and_a_deep_one_a_note():
     monitor = TrainingMonitor(feature_names=NAMES)
     model = nn.Linear(3, 1)
     monitor.update(epoch=0, train_loss=1.0, model=model, final=True)
-    assert monitor.weights_view is not None and monitor.weights_view in monitor.children[1].children
+    assert (
+        monitor.weights_view is not None and monitor.weights_view in monitor.children[2].children
+    )  # under the status bar and the loss row
     deep = TrainingMonitor(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)))
     assert deep.weights_view is None and "no weights view" in deep.top_weights.value
     layered = TrainingMonitor(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)), layer="0")

@@ -81,7 +81,7 @@ class BaseView(w.VBox):
     """A view that asks the kernel for its numbers on a background worker, latest-wins.
 
     Subclasses call ``super().__init__()`` first, build their parts, set ``self.children`` with
-    :meth:`set_parts`, implement :meth:`_update` (bring what is shown up to date with the traits;
+    :meth:`set_parts` (the status bar goes on top), implement :meth:`_update` (bring what is shown up to date with the traits;
     return an error text, "" when all went well) and call :meth:`refresh` whenever a trait that
     needs the kernel changes. The base keeps ``status``, ``error``, ``elapsed_ms`` and ``progress``
     (synced), counts kernel calls in ``kernel_calls`` and shows a status bar with a Cancel button
@@ -106,8 +106,9 @@ class BaseView(w.VBox):
 
     # ---- for subclasses ------------------------------------------------------------------------
     def set_parts(self, parts: Iterable[w.Widget]) -> None:
-        """Show ``parts`` top to bottom, with the status bar under them."""
-        self.children = [*parts, self.status_bar]
+        """Show ``parts`` top to bottom under the status bar (at the top, where the eye is after a
+        click on a chip, menu or slider; below a tall view it would go unseen)."""
+        self.children = [self.status_bar, *parts]
 
     def refresh(self) -> None:
         """Bring the view up to date with its traits on the worker (a burst computes the last state)."""
