@@ -81,12 +81,12 @@ class BaseView(w.VBox):
     """A view that asks the kernel for its numbers on a background worker, latest-wins.
 
     Subclasses call ``super().__init__()`` first, build their parts, set ``self.children`` with
-    :meth:`set_parts` (the status bar goes on top), implement :meth:`_update` (bring what is shown up to date with the traits;
-    return an error text, "" when all went well) and call :meth:`refresh` whenever a trait that
-    needs the kernel changes. The base keeps ``status``, ``error``, ``elapsed_ms`` and ``progress``
-    (synced), counts kernel calls in ``kernel_calls`` and shows a status bar with a Cancel button
-    for calls expected to take longer than half a second. A view keeps working after an error or
-    a cancel.
+    :meth:`set_parts` (the status bar goes on top), implement :meth:`_update` (bring what is shown
+    up to date with the traits; return an error text, "" when all went well) and call
+    :meth:`refresh` whenever a trait that needs the kernel changes. The base keeps ``status``,
+    ``error``, ``elapsed_ms`` and ``progress`` (synced), counts kernel calls in ``kernel_calls``
+    and shows a status bar with a Cancel button for calls expected to take longer than half a
+    second. A view keeps working after an error or a cancel.
     """
 
     status = t.Enum(STATUSES, "idle").tag(sync=True)
