@@ -47,7 +47,7 @@ xai_widgets/static/widget.js: node_modules/.package-lock.json $(JS_SOURCES)
 	npm run build
 
 $(VENV)/.kernel-registered: $(VENV)/.installed
-	$(PY) -m ipykernel install --user --name xai-widgets --display-name "Python (xai_widgets)"
+	$(PY) -m ipykernel install --sys-prefix --name xai-widgets --display-name "Python (xai_widgets)"
 	touch $@
 
 # JupyterLab's announcements plugin opens a "get notified about Jupyter news?" pop-up over the

@@ -187,8 +187,10 @@ def test_image_explorer_gestures_reach_python_and_repaint(page, lab_server, brow
     set_range(page.locator("input.xw-opacity"), 0.7)  # back, so the screenshot shows the heatmaps
     wait_for_change(page, canvas_fingerprint_js(panel_canvas("saliency")), fingerprint)
 
-    # The grad_cam layer picker shows its default, "auto" (not an empty box).
-    layer = page.locator(".xw-image-explorer .widget-dropdown select").first
+    # The grad_cam layer picker shows its default, "auto" (not an empty box). (Its controls box,
+    # as the target menu above the canvas is a dropdown too.)
+    grad_cam_controls = page.locator(".xw-image-explorer .widget-vbox").filter(has_text="grad_cam")
+    layer = grad_cam_controls.locator(".widget-dropdown select").first
     assert (
         layer.evaluate("(select) => select.selectedIndex >= 0 ? select.options[select.selectedIndex].text : null")
         == "auto"
@@ -243,7 +245,8 @@ def test_image_explorer_gestures_reach_python_and_repaint(page, lab_server, brow
     state = python_state(page)
     predicted = int(np.argmax(state["probabilities"]))
     assert state["target"] == -1 and state["bar_classes"][0] == predicted
-    bars = page.locator(".xw-image-explorer .bqplot").first.locator("rect.bar")
+    # The drawn bars, not the invisible full-height columns under them that also take clicks.
+    bars = page.locator(".xw-prediction-chart rect.bar:not([style*='opacity: 0;'])")
     assert bars.count() == len(state["bar_classes"])
     heights = [bars.nth(i).bounding_box()["height"] for i in range(bars.count())]
     index = max(range(1, len(heights)), key=lambda i: heights[i])  # the tallest bar that is not the target
@@ -275,7 +278,7 @@ def test_image_explorer_gestures_reach_python_and_repaint(page, lab_server, brow
         "() => document.querySelector('.xw-input-tile .xw-tile-title').textContent === 'input (edited)'"
     )
     edited = python_state(page)
-    assert edited["edits"] == [{"tool": "rectangle", "rect": [top, left, bottom, right]}]
+    assert edited["edits"] == [{"tool": "rectangle", "rect": [top, left, bottom, right], "fill": "blur"}]
     moved = np.abs(np.subtract(edited["probabilities"], state["probabilities"])).sum()
     assert moved > 0.05, f"erasing the object hardly moved the prediction ({moved:.3f})"
     wait_for_change(page, "() => document.querySelector('.xw-target-label').textContent", label)

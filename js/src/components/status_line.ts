@@ -1,6 +1,6 @@
 /** A view's computation status in one line: computing, the error, or how long the last result took. */
 import { element, setText } from "../lib/dom";
-import { formatValue } from "../lib/format";
+import { formatDuration } from "../lib/format";
 
 export class StatusLine {
   readonly root: HTMLDivElement;
@@ -17,7 +17,7 @@ export class StatusLine {
     let text = "";
     if (status === "error") text = `Error: ${error || "unknown error"}`;
     else if (status === "computing") text = "Computing…";
-    else if (typeof elapsedMs === "number" && elapsedMs > 0) text = `Computed in ${formatValue(elapsedMs)} ms`;
+    else if (typeof elapsedMs === "number" && elapsedMs > 0) text = `Computed in ${formatDuration(elapsedMs)}`;
     setText(this.root, text);
   }
 }

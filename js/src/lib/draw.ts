@@ -2,7 +2,7 @@
  * Thin canvas drawing on top of paint.ts: RGBA pixels scaled up nearest-neighbour, a
  * crosshair on a cell, a mask outline and an edit's preview, in the canvas's backing-store pixels.
  */
-import type { EditPreview } from "./edits";
+import type { EditFill, EditPreview } from "./edits";
 import { pixelCentre } from "./hittest";
 import type { RGBAImage } from "./paint";
 
@@ -95,15 +95,63 @@ export function drawMaskOutline(
   ctx.restore();
 }
 
-/** A drag in progress over a (gridHeight, gridWidth) grid: the stroke in its colour, or a dashed box. */
+/** The kernel's blur for the "blur" fill: sigma is 1/8 of the image's shorter side (at least one pixel). */
+export function blurSigma(gridHeight: number, gridWidth: number): number {
+  return Math.max(1, Math.min(gridHeight, gridWidth) / 8);
+}
+
+/**
+ * How an erase or a box with `fill` looks over what the canvas shows now: black, the mean colour
+ * of the canvas, or a blurred copy of it (as a pattern aligned with the canvas).
+ */
+function fillStyle(ctx: CanvasRenderingContext2D, fill: EditFill, gridHeight: number, gridWidth: number): string | CanvasPattern | null {
+  const { width, height } = ctx.canvas;
+  if (fill === "black") return "rgb(0, 0, 0)";
+  if (fill === "mean") {
+    const data = ctx.getImageData?.(0, 0, width, height)?.data;
+    if (!data || data.length === 0) return null;
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) for (let k = 0; k < 3; k++) sum[k] += data[i + k];
+    const [r, g, b] = sum.map((v) => Math.round(v / (data.length / 4)));
+    return `rgb(${r}, ${g}, ${b})`;
+  }
+  const blurred = document.createElement("canvas");
+  blurred.width = width;
+  blurred.height = height;
+  const bctx = blurred.getContext("2d");
+  if (!bctx) return null;
+  bctx.filter = `blur(${blurSigma(gridHeight, gridWidth) * Math.min(width / gridWidth, height / gridHeight)}px)`;
+  bctx.drawImage(ctx.canvas, 0, 0);
+  return ctx.createPattern(blurred, "no-repeat");
+}
+
+/**
+ * A drag in progress over a (gridHeight, gridWidth) grid: the stroke in its colour, or a dashed
+ * box; with a fill, the erased stroke or the box shows it, and the box says its name.
+ */
 export function drawEditPreview(ctx: CanvasRenderingContext2D, preview: EditPreview, gridHeight: number, gridWidth: number): void {
   const scaleX = ctx.canvas.width / gridWidth;
   const scaleY = ctx.canvas.height / gridHeight;
   const line = Math.max(1, Math.round(window.devicePixelRatio || 1));
+  const fill = preview.fill && (preview.kind === "rect" || preview.tool === "erase") ? preview.fill : null;
+  const style = fill ? fillStyle(ctx, fill, gridHeight, gridWidth) : null;
   ctx.save();
   if (preview.kind === "rect") {
     const [r0, c0, r1, c1] = preview.rect;
     const box = [c0 * scaleX, r0 * scaleY, (c1 + 1 - c0) * scaleX, (r1 + 1 - r0) * scaleY] as const;
+    if (style) {
+      ctx.fillStyle = style;
+      ctx.fillRect(...box);
+    }
+    if (fill) {
+      ctx.font = `${11 * line}px sans-serif`;
+      ctx.textBaseline = "top";
+      ctx.lineWidth = 3 * line;
+      ctx.strokeStyle = "rgba(0, 0, 0, 0.8)";
+      ctx.strokeText(fill, box[0] + 3 * line, box[1] + 3 * line);
+      ctx.fillStyle = "rgb(255, 255, 255)";
+      ctx.fillText(fill, box[0] + 3 * line, box[1] + 3 * line);
+    }
     ctx.lineWidth = 3 * line;
     ctx.strokeStyle = "rgba(0, 0, 0, 0.75)";
     ctx.strokeRect(...box);
@@ -113,7 +161,7 @@ export function drawEditPreview(ctx: CanvasRenderingContext2D, preview: EditPrev
     ctx.strokeRect(...box);
   } else if (preview.points.length > 0) {
     const [r, g, b] = preview.colour.map((v) => Math.round(v * 255));
-    ctx.strokeStyle = preview.tool === "paint" ? `rgba(${r}, ${g}, ${b}, 0.6)` : "rgba(0, 0, 0, 0.6)";
+    ctx.strokeStyle = preview.tool === "paint" ? `rgba(${r}, ${g}, ${b}, 0.6)` : (style ?? "rgba(0, 0, 0, 0.6)");
     ctx.lineWidth = (2 * preview.radius + 1) * Math.min(scaleX, scaleY);
     ctx.lineCap = "round";
     ctx.lineJoin = "round";

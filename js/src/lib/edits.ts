@@ -9,21 +9,38 @@ export const EDIT_TOOLS: readonly EditTool[] = ["none", "paint", "erase", "recta
 
 export type RGB = [number, number, number];
 
+/**
+ * What erase and rectangle fill with (Python replays it): the original image blurred, its mean
+ * colour, or black (0). Blur is the default: it removes a shape without adding one.
+ */
+export type EditFill = "blur" | "mean" | "black";
+export const EDIT_FILLS: readonly EditFill[] = ["blur", "mean", "black"];
+export const DEFAULT_FILL: EditFill = "blur";
+
 export type EditOp =
   | { tool: "paint"; points: Pixel[]; radius: number; color: [number, number, number] }
-  | { tool: "erase"; points: Pixel[]; radius: number }
-  | { tool: "rectangle"; rect: [number, number, number, number] };
+  | { tool: "erase"; points: Pixel[]; radius: number; fill?: EditFill }
+  | { tool: "rectangle"; rect: [number, number, number, number]; fill?: EditFill };
 
-/** What a drag shows before Python has replayed it: the stroke so far, or the box. */
+/** What a drag shows before Python has replayed it: the stroke so far, or the box; with a fill, its look. */
 export type EditPreview =
-  | { kind: "stroke"; tool: "paint" | "erase"; points: Pixel[]; radius: number; colour: RGB }
-  | { kind: "rect"; rect: [number, number, number, number] };
+  | { kind: "stroke"; tool: "paint" | "erase"; points: Pixel[]; radius: number; colour: RGB; fill?: EditFill }
+  | { kind: "rect"; rect: [number, number, number, number]; fill?: EditFill };
 
 export const MIN_RADIUS = 1;
 export const MAX_RADIUS = 32;
 
 export function isTool(value: unknown): value is EditTool {
   return EDIT_TOOLS.includes(value as EditTool);
+}
+
+export function isFill(value: unknown): value is EditFill {
+  return EDIT_FILLS.includes(value as EditFill);
+}
+
+/** The `edit_fill` trait, or the default for anything else. */
+export function editFill(value: unknown): EditFill {
+  return isFill(value) ? value : DEFAULT_FILL;
 }
 
 export function clampRadius(value: unknown): number {

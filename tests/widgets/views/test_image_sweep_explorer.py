@@ -147,3 +147,24 @@ def test_errors_are_shown_and_the_view_keeps_working(data):
 def test_unknown_method_is_refused(explainer, data):
     with pytest.raises(Exception, match="unknown method"):
         ImageSweepExplorer(explainer, data.images, method="nope")
+
+
+def test_after_the_ig_path_a_perturbation_shows_only_its_curves_on_a_probability_axis(view, data):
+    view.kind = "ig_path"
+    assert view.wait(120)
+    chart = view.chart
+    assert chart.key_entries() == ["integrand ∇F·(x − x0)", "running sum", "F(x) − F(x0)", "slider amount"]
+    assert (chart.y_scale.min, chart.y_scale.max) == (None, None)
+    assert (view.heatmap.colormap, view.heatmap.sign) == ("RdBu_r", "all")
+    assert "integrated gradients" in view.heatmap_title.value and "α" in view.heatmap_title.value
+    view.kind = "brightness"
+    assert view.wait(120)
+    predicted = data.class_names[int(view.curves.target[0])]
+    assert chart.key_entries() == [f"p({predicted})", "slider amount"]
+    assert "running sum" not in chart.key.value and "F(x)" not in chart.key.value
+    assert not any(mark.display_legend for mark in chart.figure.marks)  # no legend inside the plot
+    assert (chart.y_scale.min, chart.y_scale.max) == (0.0, 1.0) and list(chart.cursor.y) == [0.0, 1.0]
+    # saliency is unsigned: a sequential map shown as magnitudes (labels 0 .. max, no -/+)
+    assert (view.heatmap.colormap, view.heatmap.sign) == ("inferno", "absolute")
+    title = view.heatmap_title.value
+    assert "saliency" in title and predicted in title and "brightness" in title and "unsigned" in title

@@ -58,11 +58,17 @@ def test_final_update_draws_and_waiting_past_min_interval_redraws():
     monitor.update(epoch=0, train_loss=1.0)
     monitor.update(epoch=1, train_loss=0.5)
     assert monitor.draw_count == 0
+    # No update for longer than min_interval: a timer draws the last state, without waiting for
+    # another update or the end of the cell.
+    deadline = time.perf_counter() + 5
+    while monitor.draw_count == 0 and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    assert monitor.draw_count == 1 and list(monitor.train_line.y) == [1.0, 0.5]
     time.sleep(0.06)
     monitor.update(epoch=2, train_loss=0.25)
-    assert monitor.draw_count == 1 and list(monitor.train_line.y) == [1.0, 0.5, 0.25]
+    assert monitor.draw_count == 2 and list(monitor.train_line.y) == [1.0, 0.5, 0.25]
     monitor.update(epoch=3, train_loss=0.1, final=True)
-    assert monitor.draw_count == 2 and list(monitor.train_line.y)[-1] == 0.1
+    assert monitor.draw_count == 3 and list(monitor.train_line.y)[-1] == 0.1
     assert monitor.weights_view is None  # no model: losses only
 
 
@@ -153,3 +159,35 @@ def test_updates_reach_the_front_end_while_the_loop_runs_in_a_real_kernel():
     # Several redraws of the loss line and of the top-five text arrived before the loop ended.
     assert sum(1 for event in during if event[1] == line_id and '"y"' in event[2]) >= 2
     assert any(event[1] == text_id and "largest weights" in event[2] for event in during)
+
+
+def test_a_slow_draw_never_stretches_the_gap_past_live_gap_and_the_last_state_is_drawn():
+    model = nn.Linear(3, 1)
+    monitor = TrainingMonitor(model, NAMES, min_interval=0.05)
+    refresh = monitor.weights_view.refresh
+
+    def slow_refresh(*args, **kwargs):  # a 20 ms draw: the 2% budget alone would wait 1 s
+        time.sleep(0.02)
+        return refresh(*args, **kwargs)
+
+    monitor.weights_view.refresh = slow_refresh
+    draws, start = [], time.perf_counter()
+    for epoch in range(150):
+        time.sleep(0.01)
+        before = monitor.draw_count
+        monitor.update(epoch=epoch, train_loss=1.0 / (epoch + 1))
+        if monitor.draw_count > before:
+            draws.append(time.perf_counter())
+    gaps = np.diff([start, *draws])
+    assert len(draws) >= 5 and gaps.max() < 0.2 + 0.1, gaps  # LIVE_GAP, plus an epoch and a draw
+    monitor.flush()
+    assert list(monitor.train_line.x)[-1] == 149 and list(monitor.train_line.y)[-1] == 1.0 / 150
+
+
+def test_the_key_under_the_chart_names_only_the_curves_drawn():
+    monitor = TrainingMonitor(min_interval=0.0)
+    assert not any(line.display_legend for line in (monitor.train_line, monitor.val_line))
+    monitor.update(epoch=0, train_loss=1.0, final=True)
+    assert "train" in monitor.key.value and "validation" not in monitor.key.value
+    monitor.update(epoch=1, train_loss=0.5, val_loss=0.7, final=True)
+    assert "validation" in monitor.key.value

@@ -1,5 +1,5 @@
-"""bqplot charts of the image explorer: predicted probabilities (click a bar to explain that class)
-and the attribution at the clicked pixel under each method and, for the gradient, per class."""
+"""bqplot charts of the image explorer: predicted probabilities (click a bar's column to explain
+that class) and the attribution at the clicked pixel under each method and, for the gradient, per class."""
 
 from __future__ import annotations
 
@@ -63,15 +63,27 @@ def _fit_names(figure: bq.Figure, labels: Sequence[str]) -> None:
 
 
 class PredictionChart:
-    """Top-k class probabilities; clicking a bar calls ``on_pick(class_index)``."""
+    """Top-k class probabilities on a fixed 0-1 axis; a click anywhere in a bar's column calls
+    ``on_pick(class_index)``.
+
+    A bar of a class with p near 0 is 0-1 px tall and cannot be hit, so an invisible full-height
+    bar per class, drawn under the visible ones, takes the clicks of the whole column.
+    """
 
     def __init__(self, class_names: Sequence[str], on_pick: Callable[[int], None], top_k: int = 5) -> None:
         self.class_names = list(class_names)
         self.top_k = min(top_k, len(self.class_names))
         self.figure, self.bars = _bar_figure("Prediction (click a bar)", "probability", ".1f")
+        value_scale = self.bars.scales["y"]
+        value_scale.min, value_scale.max = 0.0, 1.0
+        self.columns = bq.Bars(
+            x=[], y=[], scales=dict(self.bars.scales), colors=[_DEFAULT], opacities=[0.0], padding=0.0
+        )
+        self.figure.marks = [self.columns, self.bars]
         self._classes: list[int] = []
         self._on_pick = on_pick
         self.bars.on_element_click(self._clicked)
+        self.columns.on_element_click(self._clicked)
 
     def show(self, probabilities: np.ndarray, target: int) -> None:
         """Bars of the top-k classes, sorted, with ``target`` among them and highlighted."""
@@ -82,6 +94,9 @@ class PredictionChart:
         labels = [self.class_names[i] for i in order]
         # An ordinal scale keeps its first order unless told: set it, so bars sort by probability.
         self.bars.scales["x"].domain = labels
+        with self.columns.hold_sync():
+            self.columns.x = labels
+            self.columns.y = [1.0] * len(labels)
         with self.bars.hold_sync():
             self.bars.x = labels
             self.bars.y = [float(probabilities[i]) for i in order]
@@ -98,14 +113,38 @@ class PixelChart:
 
     ``horizontal`` draws the bars across with their names on the left (for long names such as
     methods); otherwise the names sit under upright bars (short ones such as classes).
+    ``value_range`` fixes the value axis (say (-1, 1) for values relative to each map's maximum);
+    None lets it follow the values.
     """
 
-    def __init__(self, title: str, value_label: str, horizontal: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        value_label: str,
+        horizontal: bool = False,
+        value_range: tuple[float, float] | None = None,
+    ) -> None:
         self.horizontal = horizontal
         self.figure, self.bars = _bar_figure(title, value_label, horizontal=horizontal)
+        # A title that names the pixel is long: a smaller font and more room keep it off the bars.
+        self.figure.title_style = {"font-size": "14px"}
+        self.figure.fig_margin = {**self.figure.fig_margin, "top": _MARGIN["top"] + 10}
+        if value_range is not None:
+            value_scale = self.bars.scales["y"]
+            value_scale.min, value_scale.max = float(value_range[0]), float(value_range[1])
+            self.figure.axes[1].num_ticks = 5  # -1, -0.5, 0, 0.5, 1 rather than a crowded row of ticks
 
-    def show(self, labels: Sequence[str], values: Sequence[float], highlight: int | None = None) -> None:
-        """One bar per label; ``highlight`` indexes the bar drawn in the highlight colour."""
+    def show(
+        self,
+        labels: Sequence[str],
+        values: Sequence[float],
+        highlight: int | None = None,
+        title: str | None = None,
+    ) -> None:
+        """One bar per label; ``highlight`` indexes the bar drawn in the highlight colour;
+        ``title``, when given, replaces the chart's title (to name the pixel shown)."""
+        if title is not None:
+            self.figure.title = title
         if self.horizontal:
             _fit_names(self.figure, labels)
         self.bars.scales["x"].domain = list(labels)

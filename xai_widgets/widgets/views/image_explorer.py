@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -44,7 +44,9 @@ class ImageExplorer(BaseView):
     The state lives in ``explorer.canvas`` traits (``sample_index``, ``target``,
     ``clicked_pixel``, ``enabled_methods``, ``edits`` and the display traits), which can be
     linked with other views; kernel calls run on a worker thread, latest-wins, and the view's
-    ``status`` and ``error`` are mirrored onto the canvas.
+    ``status`` and ``error`` are mirrored onto the canvas. The class explained is chosen in the
+    ``target_menu`` ("predicted" first, then every class with its probability) or by a click in
+    a prediction bar's column; it goes back to "predicted" when the sample changes.
     """
 
     worker_name = "image-explorer"
@@ -86,9 +88,23 @@ class ImageExplorer(BaseView):
         self._class_gradients: tuple[tuple | None, torch.Tensor] | None = None
 
         self._init_gallery(probabilities)
+        self._setting_targets = False
+        self.target_menu = w.Dropdown(
+            options=self._target_options(probabilities[self.canvas.sample_index].numpy()),
+            value=-1,
+            description="explain",
+            layout=w.Layout(width="320px"),
+            style={"description_width": "initial"},
+        )
+        self.target_menu.add_class("xw-target-menu")
+        self.target_menu.observe(self._target_picked, names="value")
         self.prediction_chart = PredictionChart(self.class_names, self._pick_target, top_k)
-        self.method_chart = PixelChart("Pixel, per method", "attribution", horizontal=True)
+        self.method_chart = PixelChart(
+            "Pixel, per method", "value / max |map|", horizontal=True, value_range=(-1.0, 1.0)
+        )
         self.class_chart = PixelChart("Pixel gradient, per class", "gradient")
+        self.prediction_chart.figure.add_class("xw-prediction-chart")
+        self.method_chart.figure.add_class("xw-method-chart")
         self.chips = method_chips(self.specs, enabled, self._chip_toggled)
         spatial = max(self.images.shape[-2:])
         self.method_controls = {
@@ -100,6 +116,7 @@ class ImageExplorer(BaseView):
         self.set_parts(
             [
                 w.HBox(list(self.chips.values()), layout=w.Layout(flex_flow="row wrap")),
+                self.target_menu,
                 self.canvas,
                 w.HBox(charts, layout=w.Layout(flex_flow="row wrap")),
                 self._controls_box,
@@ -110,6 +127,7 @@ class ImageExplorer(BaseView):
         self._show_controls()
         self.canvas.observe(self._sample_changed, names="sample_index")
         self.canvas.observe(self._state_changed, names=["edits", "target", "clicked_pixel"])
+        self.canvas.observe(self._target_changed, names="target")
         self.canvas.observe(self._methods_changed, names="enabled_methods")
         self.refresh()
 
@@ -160,6 +178,7 @@ class ImageExplorer(BaseView):
                     "correct": None if true is None else bool(true == p),
                 }
             )
+        self.canvas.n_samples = len(self.images)
         self.canvas.samples = to_wire(to_display_uint8(self.images, _THUMBNAIL_SIZE), "uint8")
         self.canvas.sample_labels = labels
 
@@ -179,13 +198,11 @@ class ImageExplorer(BaseView):
         self._show_controls()
         self.refresh()
 
-    def _sample_changed(self, change: dict) -> None:
-        if not 0 <= change["new"] < len(self.images):
-            self.error = f"sample_index {change['new']} is out of range 0..{len(self.images) - 1}"
-            self.canvas.sample_index = change["old"]
-            return
+    def _sample_changed(self, _change: dict) -> None:
+        # (ExplorerCanvas refuses an index outside the gallery before it gets here.)
         if self.canvas.edits:
             self.canvas.edits = []  # edits belong to the image they were made on
+        self.canvas.target = -1  # a class chosen for one image rarely fits the next: back to "predicted"
         self.refresh()
 
     def _state_changed(self, _change: dict) -> None:
@@ -197,6 +214,42 @@ class ImageExplorer(BaseView):
 
     def _pick_target(self, class_index: int) -> None:
         self.canvas.target = class_index
+
+    def _target_picked(self, change: dict) -> None:
+        if not self._setting_targets and change["new"] is not None:
+            self.canvas.target = change["new"]
+
+    def _target_changed(self, change: dict) -> None:
+        # A target this model has no class for (from a linked view) is explained as "predicted".
+        with self._menu_update():
+            self.target_menu.value = change["new"] if self._is_class(change["new"]) else -1
+
+    @contextlib.contextmanager
+    def _menu_update(self) -> Iterator[None]:
+        """Changes of the menu made here do not write ``canvas.target`` back."""
+        self._setting_targets = True
+        try:
+            yield
+        finally:
+            self._setting_targets = False
+
+    def _is_class(self, index: int) -> bool:
+        return 0 <= index < len(self.class_names)
+
+    def _target_options(self, probabilities: np.ndarray) -> list[tuple[str, int]]:
+        predicted = int(probabilities.argmax())
+        first = f"predicted ({self.class_names[predicted]}, {_probability(probabilities[predicted])})"
+        return [(first, -1)] + [
+            (f"{name}  {_probability(p)}", index)
+            for index, (name, p) in enumerate(zip(self.class_names, probabilities.tolist(), strict=True))
+        ]
+
+    def _show_target_options(self, probabilities: np.ndarray) -> None:
+        """Relabel the menu with these probabilities, keeping the target it shows (a change of
+        options selects the first entry, which must not reach ``canvas.target``)."""
+        with self._menu_update(), self.target_menu.hold_sync():
+            self.target_menu.options = self._target_options(probabilities)
+            self.target_menu.value = self.canvas.target if self._is_class(self.canvas.target) else -1
 
     # ---- the work (worker thread) ------------------------------------------------------------
     def _update(self, work: Work) -> str:
@@ -291,10 +344,12 @@ class ImageExplorer(BaseView):
         if self._probabilities is None:
             self._probabilities = self.explainer.predict(self._image[None])[0]
         probabilities = self._probabilities.numpy()
-        target = self.canvas.target if 0 <= self.canvas.target < len(self.class_names) else int(probabilities.argmax())
+        chosen = self._is_class(self.canvas.target)
+        target = self.canvas.target if chosen else int(probabilities.argmax())
         self.prediction_chart.show(probabilities, target)
-        how = "chosen" if self.canvas.target >= 0 else "predicted"
-        self.canvas.target_label = f"{self.class_names[target]} ({how}, p={probabilities[target]:.2f})"
+        self._show_target_options(probabilities)
+        how = "chosen" if chosen else "predicted"
+        self.canvas.target_label = f"{self.class_names[target]} ({how}, {_probability(probabilities[target])})"
         return target
 
     def _update_pixel_charts(self, work: Work, target: int) -> None:
@@ -302,8 +357,9 @@ class ImageExplorer(BaseView):
             return
         row, col = self.canvas.clicked_pixel
         names = [m for m in self.canvas.enabled_methods if m in self._results]
-        values = [float(self._results[m][:, row, col].sum()) for m in names]
-        self.method_chart.show(names, values)
+        # Each method relative to its own map: occlusion (~1) would otherwise hide gradients (~0.01).
+        values = [_relative_to_map(self._results[m].sum(0), row, col) for m in names]
+        self.method_chart.show(names, values, title=f"Pixel (row {row}, col {col}), per method")
         if self._class_gradients is None or self._class_gradients[0] != self._image_key:
             n_classes = len(self.class_names)
             batch = self._image[None].expand(n_classes, *self._image.shape)
@@ -325,6 +381,17 @@ def explore(
 ) -> ImageExplorer:
     """Bind ``model`` and open an :class:`ImageExplorer` on ``images`` in one line."""
     return ImageExplorer(Explainer(model, device=device), images, labels, class_names, methods, masks)
+
+
+def _probability(p: float) -> str:
+    """Two decimals ("p=0.42"), and "p<0.01" rather than a "p=0.00" that reads as impossible."""
+    return f"p={p:.2f}" if p >= 0.005 else "p<0.01"
+
+
+def _relative_to_map(channel_sum: torch.Tensor, row: int, col: int) -> float:
+    """The map's value at (row, col) divided by its largest |value|, in -1..1 (0 for a zero map)."""
+    largest = float(channel_sum.abs().max())
+    return float(channel_sum[row, col]) / largest if largest > 0 else 0.0
 
 
 def _as_images(images: Any) -> torch.Tensor:

@@ -108,6 +108,9 @@ class ImageSweepExplorer(BaseView):
         self.shown_values: Any = None
 
         self.heatmap = HeatmapView()
+        # What the map shows (method, class, kind and amount): HTML above it, as HeatmapView has no title.
+        self.heatmap_title = w.HTML(layout=w.Layout(width="300px"))
+        self.heatmap_title.add_class("xw-sweep-map-title")
         self.chart = ImageSweepChart()
         self.sample_picker = w.BoundedIntText(
             min=0, max=len(self.images) - 1, description="sample", layout=w.Layout(width="160px")
@@ -125,7 +128,7 @@ class ImageSweepExplorer(BaseView):
         self.set_parts(
             [
                 w.HBox([self.sample_picker, self.kind_picker, self.slider]),
-                w.HBox([self.heatmap, self.chart.figure]),
+                w.HBox([w.VBox([self.heatmap_title, self.heatmap]), w.VBox([self.chart.figure, self.chart.key])]),
                 self.status_label,
             ]
         )
@@ -228,7 +231,8 @@ class ImageSweepExplorer(BaseView):
             work.check()
             values = curves.outputs if curves.probabilities is None else curves.probabilities
             label = self._y_label(int(curves.target[0]), curves)
-            self.chart.show_sweep(amounts.tolist(), values[0].tolist(), kind, label)
+            probability = curves.probabilities is not None
+            self.chart.show_sweep(amounts.tolist(), values[0].tolist(), kind, label, probability=probability)
         self.chart.move_cursor(self.amount)
         self.curves, self._curve_key = curves, key
         return curves
@@ -238,6 +242,7 @@ class ImageSweepExplorer(BaseView):
     ) -> None:
         if isinstance(curves, IGPath):
             image, values, signed = curves.point_at(amount), curves.attribution_at(amount), True
+            title = self._map_title("integrated gradients", curves.target, f"path up to α = {amount:.3g}", signed)
         else:
             perturbed = perturb(self.images[index : index + 1], kind, amount, **self.options[kind])
             target = int(curves.target[0])
@@ -245,15 +250,28 @@ class ImageSweepExplorer(BaseView):
                 "attribution", self.explainer.attribute, perturbed, method, target=target, **self.method_params
             )
             image, values, signed = perturbed[0], result.values[0], result.signed
+            title = self._map_title(method, target, f"{kind} {amount:.3g}", signed)
         work.check()
         # Image and map go out in one message, so no old map is drawn over a new image.
         with self.heatmap.hold_sync():
             self.heatmap.set_image(image.clamp(0.0, 1.0))
             self.heatmap.set_attribution(values)
             if signed != self._shown_signed:
+                # A signed map goes through a diverging colormap with -/0/+ labels; an unsigned
+                # one through a sequential colormap as magnitudes, labelled from 0 up.
                 self.heatmap.colormap = "RdBu_r" if signed else "inferno"
+                self.heatmap.sign = "all" if signed else "absolute"
                 self._shown_signed = signed
+        self.heatmap_title.value = title
         self.shown_image, self.shown_values = image, values
+
+    def _map_title(self, method: str, target: int, where: str, signed: bool) -> str:
+        units = "attribution (+ for, − against)" if signed else "magnitude, unsigned"
+        name = str(target) if self.class_names is None else self.class_names[target]
+        return (
+            f"<b>{html.escape(method.replace('_', ' '))}</b> for class <b>{html.escape(name)}</b>, "
+            f"{html.escape(where)}<br><span style='font-size:11px;color:#555'>{units}</span>"
+        )
 
     def _y_label(self, target: int, curves: SweepResult) -> str:
         name = str(target) if self.class_names is None else self.class_names[target]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -21,9 +22,12 @@ from .weights_view import WeightsView
 TRAIN_COLOUR = "#4c78a8"
 VAL_COLOUR = "#f58518"
 # Drawing may take at most this share of the loop's time: after a draw that took d seconds the
-# next waits at least d / DRAW_BUDGET, so a slow front end or a big layer never slows training
-# by more than a few percent, whatever min_interval says.
+# next waits at least d / DRAW_BUDGET, so a slow front end or a big layer slows training little,
+# whatever min_interval says...
 DRAW_BUDGET = 0.02
+# ...but the budget never stretches the gap past this, so the view stays live to watch (a 10 ms
+# draw would otherwise mean one redraw every 0.5 s); only a larger min_interval waits longer.
+LIVE_GAP = 0.2
 
 
 class TrainingMonitor(BaseView):
@@ -32,9 +36,11 @@ class TrainingMonitor(BaseView):
     Call ``monitor.update(epoch=..., train_loss=..., val_loss=..., model=...)`` once per epoch
     (or step) inside the loop. Every value is recorded (``epochs``, ``train_losses``,
     ``val_losses``), but the view redraws at most every ``min_interval`` seconds (the first
-    time ``min_interval`` after the first update); call
-    :meth:`flush` after the loop (or pass ``final=True`` to the last update) to draw the last
-    values. In IPython the pending values are also drawn when the cell finishes.
+    time ``min_interval`` after the first update), and at the first update after ``LIVE_GAP``
+    (0.2 s) of loop time whatever a draw cost, unless ``min_interval`` is larger. The last
+    values are never skipped: a timer draws them once no update came for a gap (also while the
+    cell goes on with other work), IPython draws them when the cell finishes, and :meth:`flush`
+    (or ``final=True`` on the last update) draws them at once.
 
     With a linear ``model`` (or a ``layer`` of any model) the monitor embeds a
     :class:`WeightsView` and writes the ``top_k`` largest weights by absolute value after each
@@ -66,6 +72,10 @@ class TrainingMonitor(BaseView):
         self.draw_seconds = 0.0  # time spent drawing, for the overhead benchmark
         self.weights_view: WeightsView | None = None
         self._pending = False
+        # Updates come from the loop's thread, the drawing of a last state from a timer's.
+        self._lock = threading.RLock()
+        self._last_update = 0.0
+        self._trailing: threading.Timer | None = None
         # The clock starts at the first update: a loop shorter than min_interval draws once, at
         # the end, instead of paying for a draw at its start too.
         self._last_draw: float | None = None
@@ -81,7 +91,6 @@ class TrainingMonitor(BaseView):
             scales={"x": x_scale, "y": y_scale},
             colors=[TRAIN_COLOUR],
             labels=["train"],
-            display_legend=True,
         )
         self.val_line = bq.Lines(
             x=[],
@@ -89,7 +98,6 @@ class TrainingMonitor(BaseView):
             scales={"x": x_scale, "y": y_scale},
             colors=[VAL_COLOUR],
             labels=["validation"],
-            display_legend=True,
         )
         axes = [
             bq.Axis(scale=x_scale, label="epoch", tick_format="d"),
@@ -99,14 +107,21 @@ class TrainingMonitor(BaseView):
             marks=[self.train_line, self.val_line],
             axes=axes,
             title="Loss",
-            fig_margin=dict(top=30, bottom=40, left=60, right=10),
-            legend_location="top-right",
+            fig_margin=dict(top=30, bottom=40, left=60, right=25),
             layout=w.Layout(width="460px", height="260px"),
         )
+        # A key under the chart (filled by the first draw, with only the curves drawn): a bqplot
+        # legend sits inside the plot, over the early epochs' curves.
+        self.key = w.HTML(layout=w.Layout(margin="0 0 0 60px"))
         self.status_label = w.HTML("<i>waiting for the first update</i>")
         self.top_weights = w.HTML()
         self._weights_box = w.VBox()
-        self.set_parts([w.HBox([self.figure, w.VBox([self.status_label, self.top_weights])]), self._weights_box])
+        self.set_parts(
+            [
+                w.HBox([w.VBox([self.figure, self.key]), w.VBox([self.status_label, self.top_weights])]),
+                self._weights_box,
+            ]
+        )
         if model is not None:
             self._attach_weights(model)
         self.observe(self._on_min_interval, names="min_interval")
@@ -122,26 +137,55 @@ class TrainingMonitor(BaseView):
     ) -> None:
         """Record one epoch's losses (floats or 0-d tensors) and redraw if ``min_interval``
         seconds passed since the last draw, or if ``final``."""
-        self.epochs.append(float(epoch))
-        self.train_losses.append(float(train_loss))
-        self.val_losses.append(math.nan if val_loss is None else float(val_loss))
-        if model is not None and model is not self.model:
-            self.model = model
-            if self.weights_view is None:
-                self._attach_weights(model)
-        self._pending = True
-        now = time.perf_counter()
-        if self._last_draw is None:
-            self._last_draw = now
-        if final or now - self._last_draw >= self._next_gap:
-            self._draw()
-        else:
-            self._flush_when_cell_ends()
+        with self._lock:
+            self.epochs.append(float(epoch))
+            self.train_losses.append(float(train_loss))
+            self.val_losses.append(math.nan if val_loss is None else float(val_loss))
+            if model is not None and model is not self.model:
+                self.model = model
+                if self.weights_view is None:
+                    self._attach_weights(model)
+            self._pending = True
+            now = time.perf_counter()
+            self._last_update = now
+            if self._last_draw is None:
+                self._last_draw = now
+            if final or now - self._last_draw >= self._next_gap:
+                self._draw()
+            else:
+                self._flush_when_cell_ends()
+                self._draw_later(self._next_gap)
 
     def flush(self) -> None:
         """Draw the values recorded since the last draw, if any."""
-        if self._pending:
-            self._draw()
+        with self._lock:
+            if self._pending:
+                self._draw()
+
+    def close(self) -> None:
+        timer = getattr(self, "_trailing", None)
+        if timer is not None:
+            timer.cancel()
+        super().close()
+
+    def _draw_later(self, delay: float) -> None:
+        """Draw what is pending once no update came for a gap, so the last state of a loop that
+        ended (or paused) shows within a gap, also while the cell goes on with other work."""
+        if self._trailing is None:
+            self._trailing = threading.Timer(delay, self._draw_trailing)
+            self._trailing.daemon = True
+            self._trailing.start()
+
+    def _draw_trailing(self) -> None:
+        with self._lock:
+            self._trailing = None
+            if not self._pending:
+                return
+            wait = self._last_update + self._next_gap - time.perf_counter()
+            if wait > 0:  # the loop still runs: its own updates draw; look again a gap after the last
+                self._draw_later(wait)
+            else:
+                self._draw()
 
     def _draw(self) -> None:
         start = time.perf_counter()
@@ -152,6 +196,7 @@ class TrainingMonitor(BaseView):
         if val_losses:
             with self.val_line.hold_sync():
                 self.val_line.x, self.val_line.y = val_epochs, val_losses
+        self.key.value = _key(bool(val_losses))
         last_val = "" if math.isnan(self.val_losses[-1]) else f", validation {self.val_losses[-1]:.4g}"
         self.status_label.value = f"epoch {self.epochs[-1]:g}: train loss {self.train_losses[-1]:.4g}{last_val}"
         if self.weights_view is not None and self.model is not None:
@@ -163,16 +208,22 @@ class TrainingMonitor(BaseView):
         self._last_draw = time.perf_counter()
         self.draw_seconds += self._last_draw - start
         self._draw_cost = self._last_draw - start
-        self._next_gap = max(self.min_interval, self._draw_cost / DRAW_BUDGET)
+        self._next_gap = self._gap()
+
+    def _gap(self) -> float:
+        """Seconds of loop time until the next redraw: min_interval, stretched by the draw
+        budget up to LIVE_GAP."""
+        return max(self.min_interval, min(self._draw_cost / DRAW_BUDGET, LIVE_GAP))
 
     def _on_min_interval(self, _change: dict) -> None:
-        self._next_gap = max(self.min_interval, self._draw_cost / DRAW_BUDGET)
+        self._next_gap = self._gap()
 
     def _on_top_k(self, _change: dict) -> None:
         if self.weights_view is not None:
             self.weights_view.top_k = self.top_k
-        if self.epochs:
-            self._draw()
+        with self._lock:
+            if self.epochs:
+                self._draw()
 
     def _attach_weights(self, model: nn.Module) -> None:
         try:
@@ -206,6 +257,13 @@ def _ipython_shell() -> Any:
     except ImportError:
         return None
     return get_ipython()
+
+
+def _key(validation: bool) -> str:
+    items = [f"<span style='color:{TRAIN_COLOUR}'>&#9473; train</span>"]
+    if validation:
+        items.append(f"<span style='color:{VAL_COLOUR}'>&#9473; validation</span>")
+    return "<span style='font-size:11px'>" + " &nbsp; ".join(items) + "</span>"
 
 
 def _top_weights_text(model: nn.Module, feature_names: Sequence[str] | None, k: int) -> str:

@@ -2,7 +2,7 @@
  * Pure editing logic: pointer positions to image pixels, strokes and rectangles to the edit
  * operations of the `edits` trait, and how often a growing stroke is sent to Python.
  */
-import type { EditOp, EditPreview, EditTool, RGB } from "../../lib/edits";
+import { DEFAULT_FILL, type EditFill, type EditOp, type EditPreview, type EditTool, type RGB } from "../../lib/edits";
 import { clientToPixel, type Pixel, type Rect } from "../../lib/hittest";
 
 /** A growing stroke replaces the last edit at most this often while it is dragged. */
@@ -41,6 +41,7 @@ export class EditGesture {
     readonly start: Pixel,
     readonly radius: number,
     readonly colour: RGB,
+    readonly fill: EditFill = DEFAULT_FILL,
   ) {
     this.end = start;
     if (tool !== "rectangle") this.points.push([start[0], start[1]]);
@@ -60,15 +61,15 @@ export class EditGesture {
 
   /** The operation as it stands, ready for the `edits` trait (a fresh object each time). */
   op(): EditOp {
-    if (this.tool === "rectangle") return { tool: "rectangle", rect: normalizeRect(this.start, this.end) };
+    if (this.tool === "rectangle") return { tool: "rectangle", rect: normalizeRect(this.start, this.end), fill: this.fill };
     const points = this.points.map((p): Pixel => [p[0], p[1]]);
-    if (this.tool === "erase") return { tool: "erase", points, radius: this.radius };
+    if (this.tool === "erase") return { tool: "erase", points, radius: this.radius, fill: this.fill };
     return { tool: "paint", points, radius: this.radius, color: [...this.colour] as RGB };
   }
 
   preview(): EditPreview {
-    if (this.tool === "rectangle") return { kind: "rect", rect: normalizeRect(this.start, this.end) };
-    return { kind: "stroke", tool: this.tool, points: this.points, radius: this.radius, colour: this.colour };
+    if (this.tool === "rectangle") return { kind: "rect", rect: normalizeRect(this.start, this.end), fill: this.fill };
+    return { kind: "stroke", tool: this.tool, points: this.points, radius: this.radius, colour: this.colour, fill: this.fill };
   }
 }
 

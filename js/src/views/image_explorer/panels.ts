@@ -91,10 +91,14 @@ export class MethodPanel extends Tile {
   }
 
   update(entry: PanelEntry | undefined, frame: TileFrame): void {
-    this.show(entry?.values, this.method, entry?.signed ?? true, frame);
+    // A map shows where an edit goes, not how it fills: that preview belongs to the input tile.
+    const preview = frame.preview?.fill ? { ...frame.preview, fill: undefined } : frame.preview;
+    this.show(entry?.values, this.method, entry?.signed ?? true, { ...frame, preview });
     const problem = this.heatmap.problem;
     const line: PanelStatusLine = problem === null ? panelStatusLine(entry) : { status: "error", text: problem };
     this.root.dataset.status = line.status;
+    // While a new map is computed the last one stays, dimmed (CSS), so it is not taken for the answer.
+    this.root.dataset.stale = String(line.status === "computing" && this.heatmap.legend() !== null);
     this.status.dataset.status = line.status;
     setText(this.status, line.text);
     this.colorbar.update(this.heatmap.legend());

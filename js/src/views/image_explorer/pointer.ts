@@ -4,7 +4,7 @@
  * STROKE_INTERVAL_MS and a rectangle when the pointer is released.
  */
 import { Listeners } from "../../lib/dom";
-import { brushColour, clampRadius, isTool, type EditPreview } from "../../lib/edits";
+import { brushColour, clampRadius, editFill, isTool, type EditPreview } from "../../lib/edits";
 import { eventToPixel } from "../../lib/hittest";
 import type { ReadTrait, WriteTrait } from "../../lib/model";
 import { asPixel, stepPixel } from "../../lib/pixels";
@@ -111,7 +111,8 @@ export class TilePointer {
     if (!pixel) return;
     event.preventDefault();
     capture(canvas, event.pointerId);
-    const gesture = new EditGesture(tool, pixel, clampRadius(this.read("brush_radius")), brushColour(this.read("brush_color")));
+    const radius = clampRadius(this.read("brush_radius"));
+    const gesture = new EditGesture(tool, pixel, radius, brushColour(this.read("brush_color")), editFill(this.read("edit_fill")));
     this.gestures++;
     this.drag = { gesture, canvas, pointerId: event.pointerId, index: -1, revision: 0, sentRevision: 0 };
     if (tool !== "rectangle") {

@@ -7,11 +7,12 @@
  *   .xw-explorer[data-tool]            > .xw-explorer-header > .xw-target-label, .xw-explorer-status[data-status]
  *   .xw-explorer-error (Python's error), .xw-message (front-end decoding problems)
  *   .xw-gallery > .xw-gallery-item[data-index][data-correct=correct|wrong|unknown](.xw-selected)
- *   .xw-toolbar > .xw-tool[data-tool=none|paint|erase|rectangle](.xw-active), .xw-brush-radius, .xw-brush-color, .xw-reset
+ *   .xw-toolbar[data-fill] > .xw-tool[data-tool=none|paint|erase|rectangle](.xw-active), select.xw-edit-fill,
+ *                 .xw-brush-radius, .xw-brush-color, .xw-reset
  *   .xw-display-controls > select.xw-colormap, select.xw-sign, input.xw-clip, input.xw-opacity,
  *                          select.xw-reduction, input.xw-show-mask
  *   .xw-grid > .xw-tile.xw-input-tile[data-tile=input] canvas.xw-input-canvas,
- *              .xw-tile.xw-panel[data-method][data-status] canvas.xw-panel-canvas[data-painted][data-painted-at]
+ *              .xw-tile.xw-panel[data-method][data-status][data-stale] canvas.xw-panel-canvas[data-painted][data-painted-at]
  *              (+ .xw-panel-status[data-status], .xw-panel-readout, .xw-colorbar)
  */
 import type { AnyModel } from "@anywidget/types";
@@ -43,6 +44,7 @@ const WATCHED: (keyof ExplorerTraits)[] = [
   "clicked_pixel",
   "edits",
   "edit_tool",
+  "edit_fill",
   "brush_radius",
   "brush_color",
   "colormap",

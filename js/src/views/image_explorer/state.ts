@@ -1,5 +1,5 @@
 /** Pure decisions the explorer makes from its traits: which panels to show and what a panel's status line says. */
-import { formatValue } from "../../lib/format";
+import { formatDuration, formatValue } from "../../lib/format";
 import type { PanelEntry, PanelStatus } from "./traits";
 
 /** The `enabled_methods` trait as distinct names, in order. */
@@ -20,7 +20,7 @@ export function panelStatusLine(entry: PanelEntry | undefined): PanelStatusLine 
   if (entry.status === "error") return { status: "error", text: entry.error || "this method failed" };
   const parts: string[] = [];
   if (typeof entry.elapsed_ms === "number" && Number.isFinite(entry.elapsed_ms)) {
-    parts.push(`${formatValue(Math.round(entry.elapsed_ms * 10) / 10)} ms`);
+    parts.push(formatDuration(entry.elapsed_ms));
   }
   if (typeof entry.delta === "number") parts.push(`Δ=${formatValue(entry.delta)}`);
   return { status: "idle", text: parts.join(" · ") };

@@ -4,7 +4,7 @@
  */
 import type { SampleLabel } from "../../components/gallery_labels";
 import type { WireArray } from "../../lib/decode";
-import type { EditOp, EditTool } from "../../lib/edits";
+import type { EditFill, EditOp, EditTool } from "../../lib/edits";
 
 export type PanelStatus = "idle" | "computing" | "error";
 
@@ -36,6 +36,7 @@ export interface ExplorerTraits {
   clicked_pixel: number[];
   edits: EditOp[];
   edit_tool: EditTool;
+  edit_fill: EditFill;
   brush_radius: number;
   brush_color: number[];
   colormap: string;

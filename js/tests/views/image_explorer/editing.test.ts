@@ -44,8 +44,9 @@ describe("strokes", () => {
 
     const erase = new EditGesture("erase", [0, 0], 1, [1, 1, 1]);
     erase.move([1, 0]);
-    expect(erase.op()).toEqual({ tool: "erase", points: [[0, 0], [1, 0]], radius: 1 });
-    expect(erase.preview()).toMatchObject({ kind: "stroke", tool: "erase", radius: 1 });
+    expect(erase.op()).toEqual({ tool: "erase", points: [[0, 0], [1, 0]], radius: 1, fill: "blur" });
+    expect(erase.preview()).toMatchObject({ kind: "stroke", tool: "erase", radius: 1, fill: "blur" });
+    expect(new EditGesture("erase", [0, 0], 1, [1, 1, 1], "black").op()).toEqual({ tool: "erase", points: [[0, 0]], radius: 1, fill: "black" });
   });
 
   it("returns a fresh operation each time, so a sent one is never mutated", () => {
@@ -64,8 +65,8 @@ describe("rectangles", () => {
     const box = new EditGesture("rectangle", [6, 6], 3, [1, 1, 1]);
     expect(box.move([6, 6])).toBe(false);
     expect(box.move([1, 9])).toBe(true);
-    expect(box.op()).toEqual({ tool: "rectangle", rect: [1, 6, 6, 9] });
-    expect(box.preview()).toEqual({ kind: "rect", rect: [1, 6, 6, 9] });
+    expect(box.op()).toEqual({ tool: "rectangle", rect: [1, 6, 6, 9], fill: "blur" });
+    expect(box.preview()).toEqual({ kind: "rect", rect: [1, 6, 6, 9], fill: "blur" });
   });
 });
 

@@ -68,6 +68,7 @@ function traits(overrides: Record<string, unknown> = {}): Record<string, unknown
     clicked_pixel: [],
     edits: [],
     edit_tool: "none",
+    edit_fill: "blur",
     brush_radius: 1,
     brush_color: [1, 0, 0],
     colormap: "auto",
@@ -157,6 +158,34 @@ describe("ImageExplorer view: panels", () => {
     flush();
     expect(status("occlusion").textContent).toBe("window larger than the image");
     expect(status("occlusion").dataset.status).toBe("error");
+  });
+
+  it("dims the last map while a new one is computed, and not a panel with no map yet", () => {
+    const { model, flush, panelOf } = mount(traits({ enabled_methods: ["saliency", "occlusion"] }));
+    expect(panelOf("saliency")!.dataset.stale).toBe("false");
+    expect(panelOf("occlusion")!.dataset.stale).toBe("false"); // computing, but nothing to dim
+    model.set("panels", { saliency: { ...panel("saliency"), status: "computing" } });
+    flush();
+    expect(panelOf("saliency")!.dataset.stale).toBe("true");
+    expect(panelOf("saliency")!.find("xw-panel-status").textContent).toBe("computing…");
+    model.set("panels", { saliency: panel("saliency", { elapsed_ms: 42_300 }) });
+    flush();
+    expect(panelOf("saliency")!.dataset.stale).toBe("false");
+    expect(panelOf("saliency")!.find("xw-panel-status").textContent).toBe("42 s");
+  });
+
+  it("previews a box with its fill on the input tile, and only its outline on the maps", () => {
+    const { input, canvasOf, flush } = mount(traits({ edit_tool: "rectangle", edit_fill: "black" }));
+    input.dispatch("pointerdown", { ...at(0, 0), pointerId: 5, button: 0 });
+    input.dispatch("pointermove", { ...at(2, 2), pointerId: 5 });
+    input.calls.length = 0;
+    canvasOf("saliency").calls.length = 0;
+    flush();
+    const names = (calls: { name: string; args: unknown[] }[]) => calls.map((c) => c.name);
+    expect(names(input.calls)).toContain("fillRect");
+    expect(input.calls.find((c) => c.name === "fillText")?.args[0]).toBe("black");
+    expect(names(canvasOf("saliency").calls)).toContain("strokeRect");
+    expect(names(canvasOf("saliency").calls)).not.toContain("fillRect");
   });
 
   it("paints signed maps diverging and unsigned ones sequential under auto, coarse maps stretched", () => {
@@ -321,7 +350,7 @@ describe("ImageExplorer view: editing", () => {
     canvasOf("saliency").dispatch("pointerdown", { ...at(0, 0), pointerId: 1, button: 0 });
     canvasOf("saliency").dispatch("pointerup", { pointerId: 1 });
     canvasOf("saliency").dispatch("click", at(0, 0)); // the click that ends a drag does not move the crosshair
-    expect(model.state.edits).toEqual([{ tool: "erase", points: [[0, 0]], radius: 2 }]);
+    expect(model.state.edits).toEqual([{ tool: "erase", points: [[0, 0]], radius: 2, fill: "blur" }]);
     expect(model.state.clicked_pixel).toEqual([]);
   });
 
@@ -333,12 +362,17 @@ describe("ImageExplorer view: editing", () => {
     flush();
     expect(input.calls.some((c) => c.name === "strokeRect")).toBe(true);
     input.dispatch("pointerup", { ...at(1, 0), pointerId: 2 });
-    expect(model.state.edits).toEqual([{ tool: "rectangle", rect: [1, 0, 3, 3] }]);
+    expect(model.state.edits).toEqual([{ tool: "rectangle", rect: [1, 0, 3, 3], fill: "blur" }]);
     expect(model.saves).toBe(1);
     // The pointer-up position counts, even without a move there first.
     input.dispatch("pointerdown", { ...at(0, 0), pointerId: 3, button: 0 });
     input.dispatch("pointerup", { ...at(2, 1), pointerId: 3 });
-    expect(editsOf(model)[1]).toEqual({ tool: "rectangle", rect: [0, 0, 2, 1] });
+    expect(editsOf(model)[1]).toEqual({ tool: "rectangle", rect: [0, 0, 2, 1], fill: "blur" });
+    // The fill chosen in the toolbar goes into the next edit.
+    model.set("edit_fill", "mean");
+    input.dispatch("pointerdown", { ...at(0, 0), pointerId: 4, button: 0 });
+    input.dispatch("pointerup", { ...at(1, 1), pointerId: 4 });
+    expect(editsOf(model)[2]).toEqual({ tool: "rectangle", rect: [0, 0, 1, 1], fill: "mean" });
   });
 
   it("ignores other buttons and pointers, and stops a stroke whose list was reset", () => {
@@ -370,6 +404,10 @@ describe("ImageExplorer view: editing", () => {
     flush();
     expect(tools[1].className).toContain("xw-active");
     expect(tools[0].className).not.toContain("xw-active");
+    expect(el.find("xw-toolbar").dataset.fill).toBe("blur");
+    model.set("edit_fill", "black");
+    flush();
+    expect(el.find("xw-toolbar").dataset.fill).toBe("black");
     expect(el.find("xw-explorer").dataset.tool).toBe("paint");
 
     const radius = el.find("xw-brush-radius") as FakeElement & { value: string };
