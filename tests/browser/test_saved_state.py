@@ -65,6 +65,8 @@ VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 MANAGER_PLUGIN = "@jupyter-widgets/jupyterlab-manager:plugin"
 # Tall enough that the whole explorer (gallery, panels, charts) fits without scrolling.
 TALL_VIEWPORT = {"width": 1400, "height": 2000}
+BANNER = ".xw-explorer .xw-disconnected-banner"
+DISCONNECTED_TEXT = "Disconnected from the kernel: run the notebook's cells to recompute."
 
 SETUP = """\
 import hashlib, json
@@ -259,6 +261,9 @@ def saved_notebook(browser, saving_server) -> SavedNotebook:
             wait_for_change(page, attribute_js(panel_canvas(method), "data-computed"), computed[method])
             wait_until_shown(page, method)
         page.wait_for_selector(".xw-explorer-status[data-status=idle]", state="attached", timeout=60_000)
+        # In the live session the view is connected: no banner.
+        assert page.locator(".xw-explorer").first.get_attribute("data-disconnected") == "false"
+        assert page.locator(BANNER).count() == 1 and not page.locator(BANNER).first.is_visible()
         painted = {m: read_js(page, attribute_js(panel_canvas(m), "data-painted")) for m in METHODS}
         click_cell(page, page.locator(panel_canvas("saliency")), ROW, COL, GRID)
         for method in METHODS:  # the crosshair
@@ -339,6 +344,21 @@ def test_the_reopened_notebook_shows_the_last_panels(browser, saving_server, sav
         # Drawn from the saved state alone: the new kernel has run nothing and holds no widget.
         assert (
             run_cell(page, "import sys; print('explorer' in globals(), 'xai_widgets' in sys.modules)") == "False False"
+        )
+
+        # ... and the view says so, instead of silently taking clicks that nothing will answer.
+        banner = page.locator(BANNER).first
+        assert banner.is_visible() and banner.text_content() == DISCONNECTED_TEXT
+        assert page.locator(".xw-explorer").first.get_attribute("data-disconnected") == "true"
+        banner_box, view_box = banner.bounding_box(), page.locator(".xw-explorer").first.bounding_box()
+        assert banner_box is not None and view_box is not None and abs(banner_box["y"] - view_box["y"]) < 2, (
+            "the banner is not at the top of the view"
+        )
+        page.locator(".xw-gallery-item[data-index='0']").click()
+        page.wait_for_timeout(300)
+        selected = page.locator(".xw-gallery-item.xw-selected")
+        assert selected.count() == 1 and selected.get_attribute("data-index") == str(SAMPLE), (
+            "a click on a disconnected view changed its selection"
         )
 
         errors.assert_no_page_errors()

@@ -59,9 +59,13 @@ print(json.dumps({"value": explorer.sweep.value, "slider": explorer.sweep.slider
 
 
 def bars_js(method: str) -> str:
-    """JS: the heights of the bars of ``method``'s chart, joined (changes when they repaint)."""
+    """JS: the lengths of the bars of ``method``'s chart, joined (changes when they repaint). The bars
+    are horizontal (issue 10, defect 5): a bar's length is its rect's x and width, not its height."""
     selector = json.dumps(f".xw-bars-{method} rect.bar")
-    return f"() => Array.from(document.querySelectorAll({selector})).map(r => r.getAttribute('height')).join(',')"
+    return (
+        f"() => Array.from(document.querySelectorAll({selector}))"
+        ".map(r => r.getAttribute('x') + '/' + r.getAttribute('width')).join(',')"
+    )
 
 
 # JS: the path of the sweep chart's cursor (its only line drawn in #333).

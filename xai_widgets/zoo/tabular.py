@@ -19,7 +19,8 @@ class TabularData:
     y: float32 (N,) for regression (diabetes: disease progression after one year, standardised),
        int64 (N,) class indices for classification.
     feature_names: one per column of X; class_names: one per class, or None for regression.
-    mean, std: float32 (F,), what was subtracted and divided, to read values in original units.
+    mean, std: float32 (F,), what was subtracted and divided, to read values in original units
+       (also as ``feature_means`` / ``feature_scales``, the names the tabular views take).
     """
 
     name: str
@@ -29,6 +30,16 @@ class TabularData:
     class_names: tuple[str, ...] | None
     mean: torch.Tensor
     std: torch.Tensor
+
+    @property
+    def feature_means(self) -> torch.Tensor:
+        """(F,) the mean subtracted from each raw column: X * feature_scales + feature_means is raw."""
+        return self.mean
+
+    @property
+    def feature_scales(self) -> torch.Tensor:
+        """(F,) the standard deviation each raw column was divided by."""
+        return self.std
 
     @property
     def task(self) -> str:

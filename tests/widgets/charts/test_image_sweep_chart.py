@@ -30,7 +30,8 @@ def test_a_sweep_after_the_ig_path_keys_only_its_curve_on_a_0_to_1_axis():
     chart = ImageSweepChart()
     chart.show_path(ig_path())
     assert chart.key_entries() == ["integrand ∇F·(x − x0)", "running sum", "F(x) − F(x0)", "slider amount"]
-    assert (chart.y_scale.min, chart.y_scale.max) == (None, None)
+    # The axis fits the path's values, ending on round ticks (issue 10, defect 5; was None, None).
+    assert (chart.y_scale.min, chart.y_scale.max) == (0.0, 3.0)
     chart.show_sweep([-1.0, 0.0, 1.0], [0.1, 0.9, 0.2], "brightness", "p(circle)", probability=True)
     assert chart.key_entries() == ["p(circle)", "slider amount"]
     assert "running sum" not in chart.key.value and "F(x)" not in chart.key.value
@@ -39,5 +40,5 @@ def test_a_sweep_after_the_ig_path_keys_only_its_curve_on_a_0_to_1_axis():
     chart.move_cursor(0.5)
     assert list(chart.cursor.y) == [0.0, 1.0]  # the cursor spans the whole probability axis
     chart.show_sweep([0.0, 1.0], [2.0, 5.0], "noise", "output circle")
-    assert (chart.y_scale.min, chart.y_scale.max) == (None, None)  # raw outputs: the axis fits them
+    assert (chart.y_scale.min, chart.y_scale.max) == (2.0, 5.0)  # raw outputs: the axis fits them (round ends)
     chart.close()

@@ -154,7 +154,13 @@ def test_after_the_ig_path_a_perturbation_shows_only_its_curves_on_a_probability
     assert view.wait(120)
     chart = view.chart
     assert chart.key_entries() == ["integrand ∇F·(x − x0)", "running sum", "F(x) − F(x0)", "slider amount"]
-    assert (chart.y_scale.min, chart.y_scale.max) == (None, None)
+    # The axis fits the path's values, ending on round ticks (issue 10, defect 5; was None, None).
+    low, high = chart._y_extent
+    assert chart.y_scale.min <= low and chart.y_scale.max >= high
+    assert list(chart.y_axis.tick_values)[:: len(chart.y_axis.tick_values) - 1] == [
+        chart.y_scale.min,
+        chart.y_scale.max,
+    ]
     assert (view.heatmap.colormap, view.heatmap.sign) == ("RdBu_r", "all")
     assert "integrated gradients" in view.heatmap_title.value and "α" in view.heatmap_title.value
     view.kind = "brightness"

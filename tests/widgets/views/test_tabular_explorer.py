@@ -43,7 +43,7 @@ def test_opens_with_bars_per_default_method_curves_and_the_global_view(explorer,
     assert list(explorer._bars_box.children) == [explorer.bars[m].figure for m in explorer.enabled_methods]
     for method in explorer.enabled_methods:
         np.testing.assert_allclose(
-            explorer.bars[method].bars.y, expected(explainer, data.X[:1], method), rtol=1e-4, atol=1e-6
+            explorer.bars[method].values, expected(explainer, data.X[:1], method), rtol=1e-4, atol=1e-6
         )
     # The scatter: truth against prediction for a regression with y; the first sample selected.
     assert (explorer.x_column, explorer.y_column) == ("truth", "prediction")
@@ -60,7 +60,7 @@ def test_opens_with_bars_per_default_method_curves_and_the_global_view(explorer,
     result = explorer.global_result()
     full = explainer.attribute(data.X, "gradient", target=0).values
     np.testing.assert_allclose(result.values.numpy(), full.numpy(), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(explorer.global_bars.bars.y, full.abs().mean(0).numpy(), rtol=1e-4)
+    np.testing.assert_allclose(explorer.global_bars.values, full.abs().mean(0).numpy(), rtol=1e-4)
     assert len(explorer.summary.scatter.x) == 10 * len(data.X)
     assert explorer.kernel_calls["global:gradient"] == 1
 
@@ -99,7 +99,7 @@ def test_slider_values_give_bars_equal_to_the_attribution_at_that_point(explorer
         point[0, 2] = value
         for method in explorer.enabled_methods:
             np.testing.assert_allclose(
-                explorer.bars[method].bars.y, expected(explainer, point, method), rtol=1e-4, atol=1e-6
+                explorer.bars[method].values, expected(explainer, point, method), rtol=1e-4, atol=1e-6
             )
         assert list(explorer.sweep.chart.cursor.x) == pytest.approx([value, value])
 
@@ -219,7 +219,7 @@ def test_sweep_panel_standalone_shows_curves_and_bars_at_the_cursor(diabetes):
         assert panel.wait(60)
         point = data.X[3:4].clone()
         point[0, 2] = 1.25
-        np.testing.assert_allclose(panel.bars.bars.y, expected(explainer, point, "grad_x_input"), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(panel.bars.values, expected(explainer, point, "grad_x_input"), rtol=1e-4, atol=1e-6)
         assert panel.chart.dot.y[0] == pytest.approx(np.interp(1.25, grid.numpy(), panel.curves["ice"]), rel=1e-5)
     finally:
         panel.close()

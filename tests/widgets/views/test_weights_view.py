@@ -24,7 +24,8 @@ def test_bars_equal_the_weights_sorted_with_signed_colours():
     view = WeightsView(model, NAMES)
     assert list(view.bars.x) == ["bp", "age", "s1", "bmi"]
     np.testing.assert_allclose(view.bars.y, [1.5, 0.5, 0.1, -2.0])
-    assert list(view.bars.scales["x"].domain) == ["bp", "age", "s1", "bmi"]
+    # Horizontal bars: bqplot draws the domain's first name at the bottom, so it is reversed (top: bp).
+    assert list(view.bars.scales["x"].domain) == ["bp", "age", "s1", "bmi"][::-1]
     assert list(view.bars.colors) == [POSITIVE, POSITIVE, POSITIVE, NEGATIVE]
     assert view.flagged == [] and view.warning.value == ""
 
@@ -43,8 +44,9 @@ def test_strongly_correlated_features_are_flagged_beside_their_bars():
     model = linear_with([0.5, -2.0, 1.5, 0.1])
     view = WeightsView(model, NAMES, X=torch.tensor(X, dtype=torch.float32))
     assert view.flagged == ["bmi", "s1"]
-    assert sorted(view.flags.x) == ["bmi", "s1"] and list(view.flags.text) == ["⚠", "⚠"]
-    assert view.flags.scales["x"] is view.bars.scales["x"]  # drawn on the bars' own axis
+    # Horizontal bars: the names are on the flags' y (the bars' ordinal "x" scale drawn vertically).
+    assert sorted(view.flags.y) == ["bmi", "s1"] and list(view.flags.text) == ["⚠", "⚠"]
+    assert view.flags.scales["y"] is view.bars.scales["x"]  # drawn on the bars' own axis
     assert SPLIT_WARNING in view.warning.value and "bmi ~ s1" in view.warning.value
     assert "bmi ⚠" in view.table.value
 

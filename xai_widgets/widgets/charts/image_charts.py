@@ -12,12 +12,54 @@ import numpy as np
 
 _WIDTH = "340px"
 _HEIGHT = "260px"
-_MARGIN = dict(top=30, bottom=40, left=70, right=10)
+# bqplot writes the title's first line 1em under -top/2: with a 14 px title a top of 56 px keeps
+# it clear of the top tick label (at 30 px "1.0" sat under the title).
+_MARGIN = dict(top=56, bottom=40, left=70, right=10)
+TITLE_STYLE = {"font-size": "14px"}
 _DEFAULT = "#4c78a8"
 _HIGHLIGHT = "#e45756"
 # Average glyph width of bqplot's tick font, to give horizontal bars' names room on the left.
 _GLYPH_PX = 7.0
 _LABEL_GAP_PX = 14
+# At most this many tick intervals on a value axis: labels stay apart. "~g" prints a round tick
+# short (0.2, 0.0015, 5e-05, 100) and two of them differently.
+VALUE_TICKS = 5
+TICK_FORMAT = "~g"
+PROBABILITY_TICKS = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def nice_ticks(low: float, high: float, count: int = VALUE_TICKS) -> list[float]:
+    """At most ``count`` + 1 evenly spaced round ticks (1, 2 or 5 times a power of ten apart) that
+    cover ``low``..``high``, rounded so that ``TICK_FORMAT`` prints each of them short and differently.
+
+    bqplot's own ticks with a fixed format repeat ("0.6, 0.6, 0.5, 0.5" from ".1f" on ticks 0.05
+    apart) or print float noise ("-0.0000543548" from "~g" on an unrounded domain).
+    """
+    low, high = float(min(low, high)), float(max(low, high))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        low, high = 0.0, 1.0
+    # A flat range, or one too narrow for six significant digits, is widened around its middle.
+    span, magnitude = high - low, max(abs(low), abs(high))
+    if span < 1e-4 * magnitude or span == 0:
+        span = 0.2 * magnitude or 1.0
+    if span > high - low:
+        middle = (low + high) / 2
+        low, high = middle - span / 2, middle + span / 2
+    raw = span / max(count, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return [round(k * step, decimals) + 0.0 for k in range(first, last + 1)]
+
+
+def set_value_axis(axis: bq.Axis, scale: bq.LinearScale, low: float, high: float, count: int = VALUE_TICKS) -> None:
+    """Round ticks over ``low``..``high`` on ``axis`` (whose format stays ``TICK_FORMAT``: bqplot
+    can miss a format change made while it draws the figure), its scale fixed to the end ticks."""
+    ticks = nice_ticks(low, high, count)
+    with scale.hold_sync():
+        scale.min, scale.max = ticks[0], ticks[-1]
+    axis.tick_values = ticks
 
 
 def name_margin(labels: Sequence[str]) -> int:
@@ -27,7 +69,7 @@ def name_margin(labels: Sequence[str]) -> int:
 
 
 def _bar_figure(
-    title: str, value_label: str, tick_format: str = ".2~g", horizontal: bool = False
+    title: str, value_label: str, tick_format: str = TICK_FORMAT, horizontal: bool = False
 ) -> tuple[bq.Figure, bq.Bars]:
     """A bar chart; ``horizontal`` puts the names on the left, where long ones (method names) fit
     written out instead of overlapping under narrow bars."""
@@ -51,7 +93,16 @@ def _bar_figure(
         ),
     ]
     layout = w.Layout(width=_WIDTH, height=_HEIGHT)
-    figure = bq.Figure(marks=[bars], axes=axes, title=title, fig_margin=dict(_MARGIN), layout=layout)
+    # display_toolbar: bqplot 0.13's hover toolbar (pan-zoom, reset, save) sits over the title.
+    figure = bq.Figure(
+        marks=[bars],
+        axes=axes,
+        title=title,
+        title_style=dict(TITLE_STYLE),
+        fig_margin=dict(_MARGIN),
+        layout=layout,
+        display_toolbar=False,
+    )
     return figure, bars
 
 
@@ -76,6 +127,8 @@ class PredictionChart:
         self.figure, self.bars = _bar_figure("Prediction (click a bar)", "probability", ".1f")
         value_scale = self.bars.scales["y"]
         value_scale.min, value_scale.max = 0.0, 1.0
+        # Fixed ticks: bqplot's own (0.05 apart) printed ".1f" as 0.6, 0.6, 0.5, 0.5.
+        self.figure.axes[1].tick_values = PROBABILITY_TICKS
         self.columns = bq.Bars(
             x=[], y=[], scales=dict(self.bars.scales), colors=[_DEFAULT], opacities=[0.0], padding=0.0
         )
@@ -126,13 +179,9 @@ class PixelChart:
     ) -> None:
         self.horizontal = horizontal
         self.figure, self.bars = _bar_figure(title, value_label, horizontal=horizontal)
-        # A title that names the pixel is long: a smaller font and more room keep it off the bars.
-        self.figure.title_style = {"font-size": "14px"}
-        self.figure.fig_margin = {**self.figure.fig_margin, "top": _MARGIN["top"] + 10}
+        self.value_range = value_range
         if value_range is not None:
-            value_scale = self.bars.scales["y"]
-            value_scale.min, value_scale.max = float(value_range[0]), float(value_range[1])
-            self.figure.axes[1].num_ticks = 5  # -1, -0.5, 0, 0.5, 1 rather than a crowded row of ticks
+            set_value_axis(self.figure.axes[1], self.bars.scales["y"], *value_range)
 
     def show(
         self,
@@ -148,6 +197,10 @@ class PixelChart:
         if self.horizontal:
             _fit_names(self.figure, labels)
         self.bars.scales["x"].domain = list(labels)
+        if self.value_range is None:
+            # The bars start at 0: the axis covers 0 and every value, with round ticks.
+            floats = [float(v) for v in values if math.isfinite(float(v))]
+            set_value_axis(self.figure.axes[1], self.bars.scales["y"], min([0.0, *floats]), max([0.0, *floats]))
         with self.bars.hold_sync():
             self.bars.x = list(labels)
             self.bars.y = [float(v) for v in values]

@@ -9,6 +9,7 @@ import bqplot as bq
 import ipywidgets as w
 
 from ...kernel import IGPath, image_perturbations
+from .image_charts import PROBABILITY_TICKS, TICK_FORMAT, set_value_axis
 
 IG_PATH_LABEL = "alpha (baseline → input)"
 _CURVE, _RUNNING, _REFERENCE, _CURSOR = "#4c78a8", "#e45756", "#888888", "#222222"
@@ -40,16 +41,20 @@ class ImageSweepChart:
             visible=False,
         )
         self.cursor = bq.Lines(x=[], y=[], scales=scales, colors=[_CURSOR], stroke_width=1.5)
-        self.x_axis = bq.Axis(scale=x_scale, label="amount")
+        # Both axes get round ticks from the data (set_value_axis): a fixed format on bqplot's
+        # own ticks repeats labels (".2~g" printed 1.1, 1.1 for 1.05, 1.1).
+        self.x_scale = x_scale
+        self.x_axis = bq.Axis(scale=x_scale, label="amount", tick_format=TICK_FORMAT)
         self.y_axis = bq.Axis(
-            scale=self.y_scale, orientation="vertical", label="output", tick_format=".2~g", label_offset="50px"
+            scale=self.y_scale, orientation="vertical", label="output", tick_format=TICK_FORMAT, label_offset="50px"
         )
         self.figure = bq.Figure(
             marks=[self.curve, self.running_sum, self.reference, self.cursor],
             axes=[self.x_axis, self.y_axis],
-            fig_margin=dict(top=30, bottom=50, left=65, right=10),
+            fig_margin=dict(top=54, bottom=50, left=65, right=10),  # the title clear of the top tick
             title_style={"font-size": "13px"},
             layout=w.Layout(width="420px", height="300px"),
+            display_toolbar=False,  # bqplot's hover toolbar sits over the title
         )
         self.key = w.HTML(layout=w.Layout(width="420px"))
         self.key.add_class("xw-sweep-key")
@@ -77,8 +82,13 @@ class ImageSweepChart:
         """The model's output (``y_label``) at each amount of perturbation ``kind``; a
         ``probability`` is drawn on a fixed 0..1 axis, so curves of different images compare."""
         with self.figure.hold_sync():
-            self.y_scale.min, self.y_scale.max = (0.0, 1.0) if probability else (None, None)
             self.curve.x, self.curve.y = list(map(float, amounts)), list(map(float, values))
+            if probability:
+                self.y_scale.min, self.y_scale.max = 0.0, 1.0
+                self.y_axis.tick_values = PROBABILITY_TICKS
+            else:
+                set_value_axis(self.y_axis, self.y_scale, min(self.curve.y), max(self.curve.y))
+            set_value_axis(self.x_axis, self.x_scale, min(self.curve.x), max(self.curve.x))
             self.curve.labels = [y_label]
             self.running_sum.visible = self.reference.visible = False
             self.x_axis.label, self.y_axis.label = amount_label(kind), y_label
@@ -90,7 +100,6 @@ class ImageSweepChart:
         """The IG integrand along the path, its running sum and the output difference it should reach."""
         alphas = path.alphas.tolist()
         with self.figure.hold_sync():
-            self.y_scale.min, self.y_scale.max = None, None
             self.curve.x, self.curve.y = alphas, path.integrand.tolist()
             self.curve.labels = ["integrand ∇F·(x − x0)"]
             self.running_sum.x, self.running_sum.y = alphas, path.running_sum.tolist()
@@ -100,6 +109,8 @@ class ImageSweepChart:
             self.figure.title = f"IG path: running sum ends at {path.output_difference:.3g} (δ = {path.delta:.2g})"
             every = [*self.curve.y, *self.running_sum.y, path.output_difference]
             self._y_extent = (min(every), max(every))
+            set_value_axis(self.y_axis, self.y_scale, *self._y_extent)
+            set_value_axis(self.x_axis, self.x_scale, 0.0, 1.0)
         self._show_key()
 
     def move_cursor(self, amount: float) -> None:

@@ -4,6 +4,7 @@ come from the kernel, arrays go to bqplot as numpy (sent as binary buffers, not 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import bqplot as bq
@@ -83,8 +84,97 @@ class DataScatter:
             self._on_pick(int(index))
 
 
+# Average glyph width (px) of a 10-11 px tick font: room for names written left of horizontal bars.
+_GLYPH_PX = 7.2
+_LABEL_GAP_PX = 18
+
+
+def name_margin(labels: Sequence[str], minimum: int = 60) -> int:
+    """Left margin (px) that fits the longest of ``labels`` written horizontally beside the bars."""
+    longest = max((len(label) for label in labels), default=0)
+    return max(minimum, math.ceil(longest * _GLYPH_PX) + _LABEL_GAP_PX)
+
+
+def nice_ticks(low: float, high: float, n: int = 5) -> tuple[np.ndarray, str]:
+    """Tick values covering [low, high] at a round step (1, 2, 2.5 or 5 x 10^k) and a fixed-point
+    format with just enough decimals for that step, so no two tick labels read the same
+    (".2~g" wrote 0.55 and 0.6 both as "0.6")."""
+    low, high = float(min(low, high)), float(max(low, high))
+    if not np.isfinite(low) or not np.isfinite(high):
+        low, high = 0.0, 1.0
+    if high - low < 1e-12:
+        pad = max(abs(low) * 0.1, 1e-6)
+        low, high = low - pad, high + pad
+    raw = (high - low) / max(n, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    mantissa = next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw * (1 - 1e-9))
+    step = mantissa * power
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    values = np.arange(first, last + 1, dtype=np.float64) * step
+    decimals = max(0, -int(math.floor(math.log10(step) + 1e-9)) + (1 if mantissa == 2.5 else 0))
+    return values, f".{decimals}f"
+
+
+def fit_value_axis(
+    scale: bq.LinearScale, axis: bq.Axis, values: np.ndarray, include_zero: bool = True, figure: bq.Figure | None = None
+) -> bq.Axis:
+    """Set ``scale``'s limits to round ticks around ``values`` (and 0) and give the axis those
+    ticks with a format that never repeats a label. Returns the axis drawn: bqplot (0.13) keeps
+    an axis's first tick format in the page when it changes later, so with ``figure`` a new
+    format comes on a new axis swapped in for the old one."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    low = float(finite.min()) if finite.size else 0.0
+    high = float(finite.max()) if finite.size else 1.0
+    if include_zero:
+        low, high = min(low, 0.0), max(high, 0.0)
+    if high - low < 1e-12:
+        low, high = (low - 1.0, high + 1.0) if include_zero else (low, high)
+    ticks, fmt = nice_ticks(low, high)
+    current = axis.tick_values
+    if (
+        scale.min == float(ticks[0])
+        and scale.max == float(ticks[-1])
+        and axis.tick_format == fmt
+        and current is not None
+        and np.array_equal(np.asarray(current, dtype=np.float64), ticks)
+    ):
+        return axis  # nothing changed: send nothing (the sweep slider redraws the bars per move)
+    with scale.hold_sync():
+        scale.min, scale.max = float(ticks[0]), float(ticks[-1])
+    if figure is not None and axis.tick_format != fmt:
+        new = bq.Axis(
+            scale=axis.scale,
+            orientation=axis.orientation,
+            side=axis.side,
+            label=axis.label,
+            label_offset=axis.label_offset,
+            tick_values=ticks,
+            tick_format=fmt,
+        )
+        figure.axes = [new if a is axis else a for a in figure.axes]
+        axis.close()
+        return new
+    with axis.hold_sync():
+        axis.tick_values = ticks
+        axis.tick_format = fmt
+    return axis
+
+
+def format_value(value: float) -> str:
+    """A feature's value for a label: 4 significant digits, no trailing zeros ("31.2", "2", "0.0489")."""
+    return f"{float(value):.4g}"
+
+
 class FeatureBars:
-    """One bar per feature, red for positive and blue for negative values."""
+    """One horizontal bar per feature, sorted by |value| (largest on top), red for positive and blue
+    for negative values; the names (with the feature's value, when given: "bmi = 31.2") are written
+    left of the plot, where they never collide with a bar or with each other.
+
+    ``sort_by_magnitude=False`` keeps the features in their own order: for bars redrawn while a
+    slider is dragged, where re-sorting would shuffle the rows under the user's eye and re-lay out
+    the name axis at every move.
+    """
 
     def __init__(
         self,
@@ -92,38 +182,150 @@ class FeatureBars:
         feature_names: Sequence[str],
         css_class: str,
         y_label: str = "attribution",
-        width: int = 300,
-        height: int = 250,
+        width: int = 220,
+        height: int | None = None,
+        with_values: bool = True,
+        sort_by_magnitude: bool = True,
     ) -> None:
         self.feature_names = list(feature_names)
-        x_scale, self.y_scale = bq.OrdinalScale(domain=self.feature_names), bq.LinearScale()
+        self.sort_by_magnitude = sort_by_magnitude
+        self.plot_width = width
+        # On a vertical axis bqplot draws an ordinal domain's first label at the bottom: the domain
+        # is set in reverse (see show), so the largest |value| is on top.
+        self.name_scale, self.y_scale = bq.OrdinalScale(), bq.LinearScale()
         self.bars = bq.Bars(
-            x=self.feature_names,
+            x=list(self.feature_names),
             y=np.zeros(len(self.feature_names), np.float32),
-            scales={"x": x_scale, "y": self.y_scale},
+            scales={"x": self.name_scale, "y": self.y_scale},
             colors=[_NEUTRAL],
-            padding=0.15,
+            padding=0.2,
+            orientation="horizontal",
         )
-        axes = [
-            bq.Axis(scale=x_scale, tick_rotate=-40, tick_style={"font-size": "10px"}),
-            bq.Axis(scale=self.y_scale, orientation="vertical", label=y_label, tick_format=".2~g", label_offset="45px"),
-        ]
-        margin = dict(top=30, bottom=60, left=60, right=10)
-        self.figure = _figure([self.bars], axes, title, width, height, margin)
+        self.name_scale.domain = self.feature_names[::-1]
+        self.name_axis = bq.Axis(
+            scale=self.name_scale, orientation="vertical", tick_style={"font-size": "11px"}, grid_lines="none"
+        )
+        self.value_axis = bq.Axis(scale=self.y_scale, orientation="horizontal", label=y_label, label_offset="32px")
+        fit_value_axis(self.y_scale, self.value_axis, np.array([0.0, 1.0]))
+        rows = len(self.feature_names)
+        height = height if height is not None else max(200, 75 + 20 * rows)
+        # Room for "name = 12345.6" from the start: a figure re-margined after it is drawn may keep
+        # its first size in the page (show still widens it for a longer label).
+        self.margin = dict(
+            top=30,
+            bottom=45,
+            left=name_margin([f"{n} = -0.00001234" if with_values else n for n in self.feature_names]),
+            right=28,
+        )
+        self.figure = _figure(
+            [self.bars], [self.name_axis, self.value_axis], title, self.margin["left"] + width, height, self.margin
+        )
         self.figure.add_class("xw-feature-bars")
         self.figure.add_class(css_class)
         self.values = np.zeros(len(self.feature_names), np.float32)
+        self.labels = list(self.feature_names)
 
-    def show(self, values: np.ndarray, title: str | None = None) -> None:
+    def show(self, values: np.ndarray, title: str | None = None, feature_values: np.ndarray | None = None) -> None:
+        """Draw ``values`` (one per feature, in feature order) sorted by |value|; ``feature_values``
+        (in the units to show) label each bar "name = value"."""
         self.values = _f32(values)
-        with self.bars.hold_sync():
-            self.bars.y = self.values
-            self.bars.colors = [_POSITIVE if v >= 0 else _NEGATIVE for v in self.values.tolist()]
-        if title is not None and title != self.figure.title:
-            self.figure.title = title
+        if self.sort_by_magnitude:
+            order = np.argsort(-np.abs(self.values), kind="stable")
+        else:
+            order = np.arange(len(self.values))
+        names = [self.feature_names[i] for i in order]
+        if feature_values is None:
+            labels = names
+        else:
+            shown = np.asarray(feature_values, dtype=np.float64)
+            labels = [f"{self.feature_names[i]} = {format_value(shown[i])}" for i in order]
+        sorted_values = self.values[order]
+        self.labels = labels
+        left = name_margin(labels)
+        with self.figure.hold_sync():
+            if left > self.margin["left"]:
+                self.margin = {**self.margin, "left": left}
+                self.figure.fig_margin = dict(self.margin)
+                self.figure.layout.width = f"{left + self.plot_width}px"
+            self.value_axis = fit_value_axis(self.y_scale, self.value_axis, sorted_values, figure=self.figure)
+            self.name_scale.domain = labels[::-1]
+            with self.bars.hold_sync():
+                self.bars.x = labels
+                self.bars.y = sorted_values
+                self.bars.colors = [_POSITIVE if v >= 0 else _NEGATIVE for v in sorted_values.tolist()]
+            if title is not None and title != self.figure.title:
+                self.figure.title = title
 
     def clear(self, title: str) -> None:
         self.show(np.zeros(len(self.feature_names), np.float32), title)
+
+
+class Waterfall:
+    """SHAP's waterfall: from the base value E[f(x)] (top) through one step per feature, largest
+    |attribution| first, to the model's output f(x) (bottom). Steps that are not feature
+    attributions (the gap to a method's reference output, a residual) are drawn in grey and
+    named. Each row is a thick line from where the running sum was to where it goes."""
+
+    def __init__(self, feature_names: Sequence[str] = (), css_class: str = "xw-waterfall", width: int = 300) -> None:
+        self.x_scale, self.y_scale = bq.LinearScale(), bq.LinearScale()
+        self.segments = bq.Lines(
+            x=np.zeros((1, 2), np.float32),
+            y=np.zeros((1, 2), np.float32),
+            scales={"x": self.x_scale, "y": self.y_scale},
+            colors=[_NEUTRAL],
+            stroke_width=11,
+        )
+        self.x_axis = bq.Axis(scale=self.x_scale, label="model output", label_offset="32px")
+        self.y_axis = self._row_axis({})
+        self.plot_width = width
+        # Sized once for its rows and their longest possible label ("name = 123.4: +0.0123"): a
+        # bqplot figure resized or re-margined after it is drawn kept its first size in the page.
+        longest = max([len(str(name)) + 22 for name in feature_names] + [32])
+        left = math.ceil(longest * _GLYPH_PX) + _LABEL_GAP_PX
+        rows = len(feature_names) + 4
+        self.margin = dict(top=30, bottom=45, left=left, right=28)
+        height = max(220, 75 + 22 * rows)
+        self.figure = _figure(
+            [self.segments], [self.x_axis, self.y_axis], "Waterfall", left + width, height, self.margin
+        )
+        self.figure.add_class("xw-waterfall")
+        if css_class != "xw-waterfall":
+            self.figure.add_class(css_class)
+        self.rows: list[tuple[str, float, float]] = []
+
+    def show(self, rows: Sequence[tuple[str, float, float, str]], title: str) -> None:
+        """``rows``: (label, start, end, colour) from top to bottom."""
+        self.rows = [(label, float(start), float(end)) for label, start, end, _ in rows]
+        n = len(rows)
+        starts = np.array([r[1] for r in rows], np.float64)
+        ends = np.array([r[2] for r in rows], np.float64)
+        heights = (n - 1 - np.arange(n)).astype(np.float64)
+        labels = {str(n - 1 - r): label for r, (label, *_rest) in enumerate(rows)}
+        with self.figure.hold_sync():
+            self.x_axis = fit_value_axis(
+                self.x_scale, self.x_axis, np.concatenate([starts, ends]), include_zero=False, figure=self.figure
+            )
+            self.y_scale.min, self.y_scale.max = -0.6, n - 0.4
+            with self.segments.hold_sync():
+                self.segments.x = np.stack([starts, ends], 1)
+                self.segments.y = np.stack([heights, heights], 1)
+                self.segments.colors = [colour for *_rest, colour in rows]
+            if labels != self.y_axis.tick_labels:
+                old, self.y_axis = self.y_axis, self._row_axis(labels)
+                self.figure.axes = [self.y_axis if axis is old else axis for axis in self.figure.axes]
+                old.close()
+            self.figure.title = title
+
+    def _row_axis(self, labels: dict) -> bq.Axis:
+        return bq.Axis(
+            scale=self.y_scale,
+            orientation="vertical",
+            tick_values=np.array(sorted(float(k) for k in labels), dtype=np.float64),
+            tick_labels=labels,
+            tick_format=".0f",
+            tick_style={"font-size": "11px"},
+            grid_lines="none",
+        )
 
 
 class SummaryPlot:
@@ -219,8 +421,9 @@ class FeatureSweepChart:
         self.dot = bq.Scatter(
             x=np.zeros(1, np.float32), y=np.zeros(1, np.float32), scales=scales, colors=["#333333"], default_size=40
         )
+        self.x_axis = bq.Axis(scale=self.x_scale, label="feature value", tick_format=".2~g")
         axes = [
-            bq.Axis(scale=self.x_scale, label="feature value", tick_format=".2~g"),
+            self.x_axis,
             bq.Axis(
                 scale=self.y_scale, orientation="vertical", label="output", tick_format=".2~g", label_offset="45px"
             ),
@@ -250,10 +453,21 @@ class FeatureSweepChart:
         "<span style='color:#333'>| slider value</span></span>"
     )
 
-    def show(self, grid: np.ndarray, ice: np.ndarray, pd: np.ndarray, slope: np.ndarray, title: str) -> None:
+    def show(
+        self,
+        grid: np.ndarray,
+        ice: np.ndarray,
+        pd: np.ndarray,
+        slope: np.ndarray,
+        title: str,
+        x_label: str = "feature value",
+    ) -> None:
+        """``grid`` in the units the x axis shows (the sweep panel converts standardised values to
+        original units when it knows them); ``x_label`` names the axis and its units."""
         self._grid, self._ice = _f32(grid), _f32(ice)
         self.x_scale.min, self.x_scale.max = float(self._grid[0]), float(self._grid[-1])
         with self.figure.hold_sync():
+            self.x_axis.label = x_label
             for mark, values in ((self.ice, ice), (self.pd, pd), (self.slope, slope)):
                 with mark.hold_sync():
                     mark.x, mark.y = self._grid, _f32(values)

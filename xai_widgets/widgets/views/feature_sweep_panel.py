@@ -4,7 +4,8 @@ with a cursor at the slider and, optionally, the attributions at the cursor."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -14,7 +15,7 @@ import traitlets
 
 from ...kernel import Explainer, ExplainerError, feature_grid, ice, partial_dependence, sensitivity, with_feature
 from ..base.view import BaseView, Work
-from ..charts.tabular_charts import FeatureBars, FeatureSweepChart
+from ..charts.tabular_charts import FeatureBars, FeatureSweepChart, format_value
 
 _SLIDER_STEPS = 200
 
@@ -31,6 +32,10 @@ class SweepPanel(BaseView):
         n_values: grid size of the curves.
         method: attribution method shown as bars at the cursor; ``None`` shows no bars (the
             TabularExplorer draws its own bars from :meth:`point`).
+        feature_means, feature_scales: (F,) what was subtracted from and divided into each column
+            of ``X`` (``load_tabular``'s ``data.feature_means`` / ``data.feature_scales``): the
+            sweep's axis and labels then read in original units. ``to_original``, instead: a
+            function from a standardised (F,) array to original units.
 
     Synced traits (link them to other views): ``sample_index``, ``feature_index``, ``value``
     (the slider), ``target``, and the base's ``status``, ``error``... The curves are computed
@@ -54,6 +59,9 @@ class SweepPanel(BaseView):
         target: int = -1,
         n_values: int = 50,
         method: str | None = "gradient",
+        feature_means: Any = None,
+        feature_scales: Any = None,
+        to_original: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.explainer = explainer
         self.X = as_table(X)
@@ -67,6 +75,7 @@ class SweepPanel(BaseView):
         self.predicted = outputs.argmax(1)
         self.n_outputs = outputs.shape[1]
         self.grids = [feature_grid(self.X, f, n_values) for f in range(n_features)]
+        self.to_original = original_units(n_features, feature_means, feature_scales, to_original)
         self.method = method
         super().__init__()
         self.curves: dict[str, np.ndarray] = {}
@@ -91,7 +100,19 @@ class SweepPanel(BaseView):
         self.slider.add_class("xw-sweep-slider")
         self.chart = FeatureSweepChart()
         self.label = w.HTML()
-        self.bars = FeatureBars(f"{method} at the cursor", self.feature_names, "xw-sweep-bars") if method else None
+        # Redrawn at every slider move: features in their own order, names only (the swept value is
+        # in the status line), so a drag moves bars, not rows and labels.
+        self.bars = (
+            FeatureBars(
+                f"{method} at the cursor",
+                self.feature_names,
+                "xw-sweep-bars",
+                with_values=False,
+                sort_by_magnitude=False,
+            )
+            if method
+            else None
+        )
         charts = [self.chart.figure] + ([self.bars.figure] if self.bars else [])
         self.set_parts(
             [
@@ -140,14 +161,16 @@ class SweepPanel(BaseView):
             self.slider.step = max((high - low) / _SLIDER_STEPS, 1e-6)
             self.slider.value = own
         self.value = own
-        self.chart.move_cursor(own)
+        self.chart.move_cursor(self._axis_value(feature, own))
+        self._show_status()
         self.refresh()
 
     def _slider_moved(self, change: dict) -> None:
         self.value = change["new"]
 
     def _on_value(self, change: dict) -> None:
-        self.chart.move_cursor(change["new"])
+        self.chart.move_cursor(self._axis_value(self.feature_index, change["new"]))
+        self._show_status()
         if self.slider.value != change["new"]:
             self.slider.value = change["new"]
         if self.method is not None:
@@ -155,7 +178,36 @@ class SweepPanel(BaseView):
 
     def _show_status(self, _change: dict | None = None) -> None:
         text = f"<span style='color:#b00'>{self.error}</span>" if self.error else ""
-        self.label.value = f"<span class='xw-sweep-status' data-status='{self.status}'>{self.status}</span> {text}"
+        where = ""
+        if self.to_original is not None:
+            name = html.escape(self.feature_names[self.feature_index])
+            shown = format_value(self._axis_value(self.feature_index, self.value))
+            where = (
+                f" <span class='xw-sweep-original'>{name} = {shown} "
+                f"<span class='xw-muted'>(the slider reads standardised units: {self.value:.3g})</span></span>"
+            )
+        self.label.value = (
+            f"<span class='xw-sweep-status' data-status='{self.status}'>{self.status}</span>{where} {text}"
+        )
+
+    # ---- units ---------------------------------------------------------------------------------
+    def _axis_value(self, feature: int, value: float) -> float:
+        """A standardised value of ``feature`` in the units the sweep's axis shows."""
+        if self.to_original is None:
+            return float(value)
+        row = self.X[self.sample_index].numpy().astype(np.float64).copy()
+        row[feature] = value
+        return float(np.asarray(self.to_original(row), dtype=np.float64)[feature])
+
+    def axis_values(self, feature: int, values: np.ndarray) -> np.ndarray:
+        """Standardised ``values`` of ``feature`` in the units the sweep's axis shows."""
+        return np.array([self._axis_value(feature, float(v)) for v in np.asarray(values)], np.float32)
+
+    def original_row(self, point: torch.Tensor) -> np.ndarray | None:
+        """A (1, F) or (F,) point in original units, or None when the units are not known."""
+        if self.to_original is None:
+            return None
+        return np.asarray(self.to_original(point.reshape(-1).numpy().astype(np.float64)), dtype=np.float64)
 
     # ---- work (worker thread) ----------------------------------------------------------------
     def _update(self, work: Work) -> str:
@@ -181,8 +233,11 @@ class SweepPanel(BaseView):
         self.curves = {"values": grid.numpy(), "ice": ice_curve, "partial_dependence": pd, "sensitivity": slope}
         self._curve_key = key
         title = f"Sweep of {self.feature_names[feature]} (sample {index}, output {target})"
-        self.chart.show(grid.numpy(), ice_curve, pd, slope, title)
-        self.chart.move_cursor(self.value)
+        name = self.feature_names[feature]
+        x_label = f"{name} (standardised)" if self.to_original is None else f"{name} (original units)"
+        # The slope stays d output / d standardised feature: the model's own input.
+        self.chart.show(self.axis_values(feature, grid.numpy()), ice_curve, pd, slope, title, x_label)
+        self.chart.move_cursor(self._axis_value(feature, self.value))
 
     def _update_bars(self, work: Work) -> str:
         assert self.method is not None and self.bars is not None
@@ -197,6 +252,29 @@ class SweepPanel(BaseView):
         self.attribution_at_cursor = result.values[0].numpy()
         self.bars.show(self.attribution_at_cursor)
         return ""
+
+
+def original_units(
+    n_features: int,
+    feature_means: Any = None,
+    feature_scales: Any = None,
+    to_original: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """A function from a standardised (F,) row to original units, or None when none was given."""
+    if to_original is not None:
+        if feature_means is not None or feature_scales is not None:
+            raise ExplainerError("give either to_original or feature_means/feature_scales, not both")
+        return to_original
+    if feature_means is None and feature_scales is None:
+        return None
+    means = np.zeros(n_features) if feature_means is None else np.asarray(feature_means, np.float64).reshape(-1)
+    scales = np.ones(n_features) if feature_scales is None else np.asarray(feature_scales, np.float64).reshape(-1)
+    if means.shape != (n_features,) or scales.shape != (n_features,):
+        raise ExplainerError(
+            f"feature_means and feature_scales need one entry per feature ({n_features}), "
+            f"got {means.shape[0]} and {scales.shape[0]}"
+        )
+    return lambda row: np.asarray(row, np.float64) * scales + means
 
 
 def as_table(X: Any) -> torch.Tensor:

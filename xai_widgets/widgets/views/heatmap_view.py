@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import anywidget
@@ -11,6 +12,7 @@ from ...kernel import Attribution
 from ..base.display_traits import DisplayTraits
 from ..base.static_files import CSS, bundle
 from ..base.wire import Array, to_wire
+from .units import method_units
 
 
 class HeatmapView(DisplayTraits, anywidget.AnyWidget):
@@ -31,6 +33,10 @@ class HeatmapView(DisplayTraits, anywidget.AnyWidget):
     mask = Array().tag(sync=True)
 
     colormap = t.Unicode("RdBu_r").tag(sync=True)
+    show_mask = t.Bool(True).tag(sync=True)
+    #: What the map shows ("integrated_gradients · target: cat") and what its numbers measure.
+    title = t.Unicode("").tag(sync=True)
+    units = t.Unicode("").tag(sync=True)
 
     clicked_pixel = t.List(t.Int(), maxlen=2).tag(sync=True)
     status = t.Unicode("idle").tag(sync=True)
@@ -50,10 +56,23 @@ class HeatmapView(DisplayTraits, anywidget.AnyWidget):
         self.mask = to_wire(mask, "uint8")
 
     @classmethod
-    def from_attribution(cls, image: Any, result: Attribution, index: int = 0, **traits: Any) -> HeatmapView:
-        """A view of sample ``index`` of an :class:`Attribution` over its input ``image`` (C, H, W)."""
+    def from_attribution(
+        cls,
+        image: Any,
+        result: Attribution,
+        index: int = 0,
+        class_names: Sequence[str] | None = None,
+        **traits: Any,
+    ) -> HeatmapView:
+        """A view of sample ``index`` of an :class:`Attribution` over its input ``image`` (C, H, W),
+        titled with the method and target class (named from ``class_names`` when given)."""
         if not result.signed and "colormap" not in traits:
             traits["colormap"] = "inferno"
+        targets = result.target.reshape(-1)
+        target = int(targets[index if index < targets.numel() else 0])
+        name = class_names[target] if class_names is not None and 0 <= target < len(class_names) else f"class {target}"
+        traits.setdefault("title", f"{result.method} · target: {name}")
+        traits.setdefault("units", method_units(result.method, result.signed))
         view = cls(**traits)
         view.set_image(image)
         view.set_attribution(result.values[index])

@@ -19,6 +19,7 @@ from ..charts.image_charts import PixelChart, PredictionChart
 from ..controls.method_chips import check_methods, method_chips, toggled
 from ..controls.param_controls import MethodControls
 from .explorer_canvas import ExplorerCanvas
+from .units import method_units
 
 DEFAULT_METHODS = ("saliency", "integrated_gradients", "grad_cam")
 _THUMBNAIL_SIZE = 64
@@ -280,7 +281,13 @@ class ImageExplorer(BaseView):
 
     def _compute_panel(self, work: Work, method: str, params: dict, target: int, key: tuple) -> str:
         assert self._image is not None
-        failed = {"signed": True, "elapsed_ms": 0.0, "target": target, "delta": None}
+        failed = {
+            "signed": True,
+            "elapsed_ms": 0.0,
+            "target": target,
+            "delta": None,
+            **self._panel_caption(method, target),
+        }
         try:
             result = work.call(method, self.explainer.attribute, self._image[None], method, target=target, **params)
         except Cancelled:
@@ -304,9 +311,15 @@ class ImageExplorer(BaseView):
                 "elapsed_ms": round(result.elapsed_ms, 2),
                 "target": target,
                 "delta": None if result.delta is None else float(result.delta[0]),
+                **self._panel_caption(method, target, result.signed),
             },
         )
         return ""
+
+    def _panel_caption(self, method: str, target: int, signed: bool | None = None) -> dict[str, str]:
+        """What a panel says besides its method: the class explained and the units of its values."""
+        name = self.class_names[target] if 0 <= target < len(self.class_names) else f"class {target}"
+        return {"target_name": name, "units": method_units(method, signed)}
 
     def _drop_disabled_panels(self) -> None:
         enabled = set(self.canvas.enabled_methods)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -16,7 +16,7 @@ import traitlets
 
 from ...kernel import DatasetAttribution, Explainer, ExplainerError, dataset_attribution, registered_methods
 from ..base.view import BaseView, Work
-from ..charts.tabular_charts import DataScatter, FeatureBars, SummaryPlot
+from ..charts.tabular_charts import DataScatter, FeatureBars, SummaryPlot, Waterfall, format_value
 from ..controls.method_chips import check_methods, method_chips, toggled
 from ..controls.param_controls import MethodControls
 from .feature_sweep_panel import SweepPanel, as_table
@@ -40,6 +40,19 @@ class TabularExplorer(BaseView):
         methods: methods enabled at start (default gradient, grad_x_input, integrated_gradients);
             every registered method that applies to tabular data gets a chip.
         n_values: grid size of the sweep curves.
+        feature_means, feature_scales: (F,) what was subtracted from and divided into each column
+            of ``X`` (``load_tabular``'s ``data.feature_means`` / ``data.feature_scales``): bar
+            labels ("bmi = 31.2") and the sweep's axis then read in original units; the model
+            still gets the standardised ``X``. ``to_original``, instead: a function from a
+            standardised (F,) row to original units. Without either, values are shown as in ``X``.
+
+    Each method's bars are sorted by |attribution|, largest on top, each labelled with the
+    feature's value. The waterfall (method chosen in its dropdown) runs from the base value
+    E[f(x)], the mean model output over ``X`` for the explained output, to f(x): for a method
+    with completeness (integrated gradients, KernelSHAP, DeepLIFT...) the attributions sum to
+    f(x) - f(reference), so a grey row first goes from E[f(x)] to f(reference) and a grey
+    residual row shows what the sum misses (its delta); for other methods one grey row shows
+    what the attributions leave out of f(x) - E[f(x)].
 
     Synced traits: ``sample_index`` (the selected row; clicking a point sets it), ``target``
     (-1: the class predicted for the sample), ``enabled_methods``, ``global_method`` (the
@@ -55,6 +68,7 @@ class TabularExplorer(BaseView):
     global_method = traitlets.Unicode("").tag(sync=True)
     x_column = traitlets.Unicode("").tag(sync=True)
     y_column = traitlets.Unicode("").tag(sync=True)
+    waterfall_method = traitlets.Unicode("")
 
     worker_name = "tabular-explorer"
 
@@ -67,6 +81,9 @@ class TabularExplorer(BaseView):
         class_names: Sequence[str] | None = None,
         methods: Sequence[str] | None = None,
         n_values: int = 50,
+        feature_means: Any = None,
+        feature_scales: Any = None,
+        to_original: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.explainer = explainer
         self.X = as_table(X)
@@ -81,9 +98,20 @@ class TabularExplorer(BaseView):
         }
         check_methods(enabled, self.specs)
 
-        self.sweep = SweepPanel(explainer, self.X, feature_names, n_values=n_values, method=None)
+        self.sweep = SweepPanel(
+            explainer,
+            self.X,
+            feature_names,
+            n_values=n_values,
+            method=None,
+            feature_means=feature_means,
+            feature_scales=feature_scales,
+            to_original=to_original,
+        )
         self.feature_names = self.sweep.feature_names
         outputs = explainer.outputs(self.X)
+        # The waterfall's base value: the mean model output over the data set, per output.
+        self.mean_outputs = outputs.double().mean(0).numpy()
         self.regression = explainer.is_regression(outputs)
         n_outputs = outputs.shape[1]
         self.class_names = [str(i) for i in range(n_outputs)] if class_names is None else [str(c) for c in class_names]
@@ -95,6 +123,7 @@ class TabularExplorer(BaseView):
         self._params: dict[str, dict] = {}
         self._bar_keys: dict[str, tuple] = {}
         self._results: dict[str, np.ndarray] = {}
+        self._deltas: dict[str, float | None] = {}
         self._global_cache: dict[tuple, DatasetAttribution] = {}
         self._global_key: tuple | None = None
 
@@ -114,10 +143,16 @@ class TabularExplorer(BaseView):
             self.feature_names,
             "xw-global-bars",
             y_label="mean |attribution|",
-            width=360,
+            width=300,
             height=330,
+            with_values=False,
         )
         self.summary = SummaryPlot()
+        self.waterfall = Waterfall(self.feature_names)
+        self.waterfall_caption = w.HTML()
+        self.waterfall_state: dict[str, Any] = {}
+        self._waterfall_key: tuple | None = None
+        self._output_at: tuple[Any, float] = (None, 0.0)
         self._build_layout()
         self.add_class("xw-tabular-explorer")
 
@@ -128,6 +163,7 @@ class TabularExplorer(BaseView):
         self.observe(self._axes_changed, names=["x_column", "y_column"])
         self.observe(self._on_target, names="target")
         self.observe(self._global_changed, names="global_method")
+        self.observe(self._waterfall_changed, names="waterfall_method")
         self.observe(self._show_status, names=["status", "error"])
         self.sweep.observe(self._on_sweep_value, names="value")
 
@@ -193,6 +229,14 @@ class TabularExplorer(BaseView):
             description="method", layout=w.Layout(width="260px"), style={"description_width": "55px"}
         )
         self.global_dropdown.observe(self._global_picked, names="value")
+        self.waterfall_dropdown = w.Dropdown(
+            description="waterfall", layout=w.Layout(width="280px"), style={"description_width": "65px"}
+        )
+        self.waterfall_dropdown.observe(self._waterfall_picked, names="value")
+        waterfall_view = w.VBox(
+            [self.waterfall_dropdown, self.waterfall.figure, self.waterfall_caption],
+            layout=w.Layout(max_width="560px"),
+        )
         data_view = w.VBox([w.HBox([self.x_dropdown, self.y_dropdown]), self.data_scatter.figure])
         global_view = w.VBox(
             [
@@ -206,6 +250,7 @@ class TabularExplorer(BaseView):
                 w.HBox([*self.chips.values(), self.target_dropdown], layout=w.Layout(flex_flow="row wrap")),
                 self.status_label,
                 w.HBox([data_view, self._bars_box], layout=w.Layout(flex_flow="row wrap")),
+                waterfall_view,
                 self.sweep,
                 self._controls_box,
                 global_view,
@@ -226,6 +271,11 @@ class TabularExplorer(BaseView):
         if enabled and self.global_method not in enabled:
             self.global_method = enabled[0]
         self.global_dropdown.value = self.global_method if enabled else None
+        self.waterfall_dropdown.options = enabled
+        if enabled and self.waterfall_method not in enabled:
+            complete = [name for name in enabled if self.specs[name].has_delta]
+            self.waterfall_method = (complete or enabled)[0]
+        self.waterfall_dropdown.value = self.waterfall_method if enabled else None
         self.refresh()
 
     def _sample_changed(self, change: dict) -> None:
@@ -263,6 +313,15 @@ class TabularExplorer(BaseView):
             self.global_dropdown.value = self.global_method
         self.refresh()
 
+    def _waterfall_picked(self, change: dict) -> None:
+        if change["new"]:
+            self.waterfall_method = change["new"]
+
+    def _waterfall_changed(self, _change: dict) -> None:
+        if self.waterfall_dropdown.value != self.waterfall_method and self.waterfall_method in self.enabled_methods:
+            self.waterfall_dropdown.value = self.waterfall_method
+        self.refresh()
+
     def _show_status(self, _change: dict | None = None) -> None:
         error = (
             f" <span class='xw-tabular-error' style='color:#b00'>{html.escape(self.error)}</span>" if self.error else ""
@@ -287,6 +346,8 @@ class TabularExplorer(BaseView):
         target = self.sweep.resolved_target()
         where = (point.numpy().tobytes(), target)
         errors: list[str] = []
+        original = self.sweep.original_row(point)
+        shown = original if original is not None else point[0].numpy()
         for method in list(self.enabled_methods):
             work.check()
             params = self._method_params(method)
@@ -305,11 +366,82 @@ class TabularExplorer(BaseView):
             work.check()
             values = result.values[0].numpy()
             self._results[method], self._bar_keys[method] = values, key
-            self.bars[method].show(values, title)
+            self._deltas[method] = None if result.delta is None else float(result.delta.reshape(-1)[0])
+            units = "" if original is not None else ", values as in X"
+            self.bars[method].show(values, f"{title}{units}", feature_values=shown)
         for method in set(self._bar_keys) - set(self.enabled_methods):
             del self._bar_keys[method]
             self._results.pop(method, None)
+        work.check()
+        self._update_waterfall(work, point, target, shown)
         return errors
+
+    def _update_waterfall(self, work: Work, point: torch.Tensor, target: int, shown: np.ndarray) -> None:
+        method = self.waterfall_method
+        key = (self._bar_keys.get(method), method)
+        if method not in self._results or key == self._waterfall_key:
+            if method not in self._results:
+                self._waterfall_key, self.waterfall_state = None, {}
+            return
+        values = self._results[method].astype(np.float64)
+        where = (point.numpy().tobytes(), target)
+        if self._output_at[0] != where:
+            # One forward pass, not logged in kernel_calls (the logged calls are the attributions).
+            self._output_at = (where, float(self.explainer.outputs(point)[0, target]))
+        output = self._output_at[1]
+        work.check()
+        base = float(self.mean_outputs[target])
+        total = float(values.sum())
+        delta = self._deltas.get(method)
+        grey = "#9a9a9a"
+        rows: list[tuple[str, float, float, str]] = []
+        running = base
+        rows.append((f"E[f(x)] = {format_value(base)}", base, base, "#333333"))
+        if delta is not None:
+            # Completeness: sum = f(x) - f(reference) + delta, so f(reference) = f(x) - sum + delta.
+            reference = output - total + delta
+            rows.append((f"f(reference) - E[f(x)]: {reference - base:+.3g}", running, reference, grey))
+            running = reference
+        else:
+            reference = None
+        order = np.argsort(-np.abs(values), kind="stable")
+        for i in order:
+            step = float(values[i])
+            colour = "#d6604d" if step >= 0 else "#4393c3"
+            label = f"{self.feature_names[i]} = {format_value(shown[i])}: {step:+.3g}"
+            rows.append((label, running, running + step, colour))
+            running += step
+        residual = output - running
+        name = "residual (-delta)" if delta is not None else "not in the attributions"
+        rows.append((f"{name}: {residual:+.3g}", running, output, grey))
+        rows.append((f"f(x) = {format_value(output)}", output, output, "#333333"))
+        who = self._target_name(target)
+        self.waterfall.show(rows, f"Waterfall of {method} ({who}): E[f(x)] to f(x)")
+        if delta is not None:
+            caption = (
+                f"<span class='xw-waterfall-caption' style='font-size:11px'>Base value E[f(x)]: the mean model "
+                f"output over the {len(self.X)} rows. {html.escape(method)}'s attributions sum to "
+                f"f(x) - f(reference) (its baseline's output, here {format_value(reference or 0.0)}), not to "
+                f"f(x) - E[f(x)]: the first grey row is that gap, the last what the sum misses (delta).</span>"
+            )
+        else:
+            caption = (
+                f"<span class='xw-waterfall-caption' style='font-size:11px'>Base value E[f(x)]: the mean model "
+                f"output over the {len(self.X)} rows. {html.escape(method)}'s attributions are not meant to sum "
+                f"to f(x) - E[f(x)]: the grey row is what they leave out.</span>"
+            )
+        self.waterfall_caption.value = caption
+        self.waterfall_state = {
+            "method": method,
+            "target": target,
+            "base_value": base,
+            "output": output,
+            "reference_output": reference,
+            "attribution_sum": total,
+            "residual": residual,
+            "rows": [(label, start, end) for label, start, end, _ in rows],
+        }
+        self._waterfall_key = key
 
     def _update_global(self, work: Work) -> list[str]:
         method = self.global_method
@@ -341,7 +473,6 @@ class TabularExplorer(BaseView):
     def _show_global(self, method: str, target: int | None, result: DatasetAttribution) -> None:
         who = "each row's predicted class" if target is None else self._target_name(target)
         order = result.order.tolist()
-        self.global_bars.bars.scales["x"].domain = [self.feature_names[i] for i in order]
         self.global_bars.show(result.mean_abs.numpy(), f"Mean |{method}| ({who})")
         rows = order[:_SUMMARY_ROWS]
         values = result.values[:, rows].numpy()

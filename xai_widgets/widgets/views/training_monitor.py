@@ -17,6 +17,7 @@ from torch import nn
 
 from ...kernel import ExplainerError, top_k_weights
 from ..base.view import BaseView
+from ..charts.image_charts import TICK_FORMAT, set_value_axis
 from .weights_view import WeightsView
 
 TRAIN_COLOUR = "#4c78a8"
@@ -100,19 +101,23 @@ class TrainingMonitor(BaseView):
             labels=["validation"],
         )
         axes = [
-            bq.Axis(scale=x_scale, label="epoch", tick_format="d"),
-            bq.Axis(scale=y_scale, orientation="vertical", label="loss", tick_format=".3~g"),
+            # Round ticks set from the data at each draw (set_value_axis): bqplot's own printed "d"
+            # epochs as 0, 1, 1, 2 for epochs 0-1.5 and ".3~g" losses repeated on a flat loss.
+            bq.Axis(scale=x_scale, label="epoch", tick_format=TICK_FORMAT),
+            bq.Axis(scale=y_scale, orientation="vertical", label="loss", tick_format=TICK_FORMAT, label_offset="58px"),
         ]
         self.figure = bq.Figure(
             marks=[self.train_line, self.val_line],
             axes=axes,
             title="Loss",
-            fig_margin=dict(top=30, bottom=40, left=60, right=25),
+            title_style={"font-size": "14px"},
+            fig_margin=dict(top=56, bottom=40, left=72, right=25),  # the title clear of the top tick
             layout=w.Layout(width="460px", height="260px"),
+            display_toolbar=False,  # bqplot's hover toolbar sits over the title
         )
         # A key under the chart (filled by the first draw, with only the curves drawn): a bqplot
         # legend sits inside the plot, over the early epochs' curves.
-        self.key = w.HTML(layout=w.Layout(margin="0 0 0 60px"))
+        self.key = w.HTML(layout=w.Layout(margin="0 0 0 72px"))
         self.status_label = w.HTML("<i>waiting for the first update</i>")
         self.top_weights = w.HTML()
         self._weights_box = w.VBox()
@@ -191,6 +196,7 @@ class TrainingMonitor(BaseView):
         start = time.perf_counter()
         val_epochs = [e for e, v in zip(self.epochs, self.val_losses, strict=True) if not math.isnan(v)]
         val_losses = [v for v in self.val_losses if not math.isnan(v)]
+        self._set_axes(val_losses)
         with self.train_line.hold_sync():
             self.train_line.x, self.train_line.y = self.epochs, self.train_losses
         if val_losses:
@@ -209,6 +215,15 @@ class TrainingMonitor(BaseView):
         self.draw_seconds += self._last_draw - start
         self._draw_cost = self._last_draw - start
         self._next_gap = self._gap()
+
+    def _set_axes(self, val_losses: Sequence[float]) -> None:
+        """Round ticks over the epochs (at least five, so the ticks are whole epochs) and the losses."""
+        x_axis, y_axis = self.figure.axes
+        first, last = min(self.epochs), max(self.epochs)
+        set_value_axis(x_axis, self.train_line.scales["x"], first, max(last, first + 5))
+        losses = [v for v in [*self.train_losses, *val_losses] if math.isfinite(v)]
+        if losses:
+            set_value_axis(y_axis, self.train_line.scales["y"], min(losses), max(losses))
 
     def _gap(self) -> float:
         """Seconds of loop time until the next redraw: min_interval, stretched by the draw

@@ -15,6 +15,7 @@ from torch import nn
 
 from ...kernel import correlated_features, find_linear, layer_weights, linear_weights, top_k_weights
 from ..base.view import BaseView
+from ..charts.tabular_charts import fit_value_axis, name_margin
 
 POSITIVE = "#e45756"  # red for positive, blue for negative, as in the RdBu_r heatmaps
 NEGATIVE = "#4c78a8"
@@ -26,7 +27,7 @@ SPLIT_WARNING = (
 # Kernel tiles beyond this many rows / columns of channels are left out, so the browser
 # never draws a grid of hundreds of thousands of cells.
 MAX_TILES = 64
-_MARGIN = dict(top=30, bottom=70, left=60, right=20)
+_MARGIN = dict(top=30, bottom=45, left=60, right=28)
 
 
 class WeightsView(BaseView):
@@ -95,30 +96,35 @@ class WeightsView(BaseView):
 
     # -- linear model: bars, table, flags -------------------------------------------------------
     def _build_linear(self) -> list[w.Widget]:
+        # Horizontal bars, names on the left: no rotated names colliding with bars, none hidden
+        # behind a negative bar or cut at the figure's edge. bqplot draws the domain's first name
+        # at the bottom: the domain is set in reverse, so the largest weight is on top.
         x_scale, y_scale = bq.OrdinalScale(), bq.LinearScale()
-        self.bars = bq.Bars(x=[], y=[], scales={"x": x_scale, "y": y_scale}, padding=0.2)
-        # The flags are text marks on the same scales: a warning sign just above each flagged bar.
+        self.bars = bq.Bars(x=[], y=[], scales={"x": x_scale, "y": y_scale}, padding=0.2, orientation="horizontal")
+        # The flags are text marks on the same scales: a warning sign just beyond each flagged bar's end.
         self.flags = bq.Label(
             x=[],
             y=[],
             text=[],
-            scales={"x": x_scale, "y": y_scale},
+            scales={"x": y_scale, "y": x_scale},
             colors=["#b35900"],
             align="middle",
             default_size=14,
-            y_offset=-6,
+            y_offset=5,
         )
+        self.value_axis = bq.Axis(scale=y_scale, orientation="horizontal", label="weight", label_offset="32px")
         axes = [
-            bq.Axis(scale=x_scale, tick_rotate=-35, tick_style={"font-size": "10px"}),
-            bq.Axis(scale=y_scale, orientation="vertical", label="weight", tick_format=".2~g"),
+            bq.Axis(scale=x_scale, orientation="vertical", tick_style={"font-size": "11px"}, grid_lines="none"),
+            self.value_axis,
         ]
         self.figure = bq.Figure(
             marks=[self.bars, self.flags],
             axes=axes,
             title="Weights per feature (sorted)",
-            fig_margin=_MARGIN,
+            fig_margin=dict(_MARGIN),
             layout=w.Layout(width="460px", height="280px"),
         )
+        self.figure.add_class("xw-weights-bars")
         self.table = w.HTML()
         self.warning = w.HTML(self._warning_html())
         return [w.HBox([self.figure, self.table]), self.warning]
@@ -129,16 +135,30 @@ class WeightsView(BaseView):
         values = [fw.weight for fw in weights]
         flagged = [(fw.name, fw.weight) for fw in weights if fw.name in self.flagged]
         # An ordinal scale keeps its first order unless told: set it, so the bars stay sorted.
-        self.bars.scales["x"].domain = names
+        self.bars.scales["x"].domain = names[::-1]
+        left = name_margin(names)
+        if self.figure.fig_margin.get("left") != left:
+            self.figure.fig_margin = {**self.figure.fig_margin, "left": left}
+            self.figure.layout.width = f"{left + 360}px"
+        height = f"{max(200, 75 + 20 * len(names))}px"
+        if self.figure.layout.height != height:
+            self.figure.layout.height = height
+        # Round ticks with a format that never writes two of them the same, room for the flags.
+        span = max(values, default=0.0) - min(values, default=0.0)
+        room = [v + np.sign(v) * 0.08 * span for _, v in flagged]
+        self.value_axis = fit_value_axis(
+            self.bars.scales["y"], self.value_axis, np.array([*values, *room, 0.0]), figure=self.figure
+        )
         with self.bars.hold_sync():
             self.bars.x = names
             self.bars.y = values
             self.bars.colors = [POSITIVE if value >= 0 else NEGATIVE for value in values]
         if flagged:
+            span = max(values) - min(min(values), 0.0) or 1.0
             with self.flags.hold_sync():
-                self.flags.x = [name for name, _ in flagged]
-                # Above a positive bar, below a negative one: beside its end, never inside it.
-                self.flags.y = [max(value, 0.0) for _, value in flagged]
+                self.flags.y = [name for name, _ in flagged]
+                # Right of a positive bar, left of a negative one: beside its end, never inside it.
+                self.flags.x = [value + (0.04 if value >= 0 else -0.04) * span for _, value in flagged]
                 self.flags.text = ["⚠"] * len(flagged)
         self.table.value = _top_k_table(top_k_weights(self.model, self.feature_names, self.top_k), set(self.flagged))
 

@@ -1,17 +1,25 @@
 /**
  * HeatmapView: an attribution painted over its input image (or alone, at full strength, when
- * there is no image); a click or the arrow keys write the chosen cell back to `clicked_pixel`.
+ * there is no image), under a title (method, target class) and the units of its values, with
+ * the display controls (colormap, sign, clipping, opacity, channels); a click or the arrow keys
+ * write the chosen cell back to `clicked_pixel`.
+ *
+ * DOM: .xw-heatmap[data-disconnected] > .xw-disconnected-banner, .xw-heatmap-title, .xw-heatmap-units,
+ *      .xw-display-controls, .xw-stage canvas.xw-canvas, .xw-colorbar, .xw-readout, .xw-status, .xw-message
  */
 import type { AnyModel } from "@anywidget/types";
 import { Colorbar } from "../../components/colorbar";
+import { ConnectionBanner } from "../../components/connection_banner";
+import { DisplayControls, type DisplayControlTraits } from "../../components/display_controls";
 import { HeatmapTile } from "../../components/heatmap_tile";
 import { ImageLayer } from "../../components/image_layer";
 import { StatusLine } from "../../components/status_line";
-import { element, Listeners } from "../../lib/dom";
+import { wireByteLength } from "../../lib/decode";
+import { element, Listeners, setText } from "../../lib/dom";
 import { formatValue } from "../../lib/format";
 import { eventToPixel, type Pixel } from "../../lib/hittest";
 import { displaySize } from "../../lib/layout";
-import { traitAccess, watchTraits } from "../../lib/model";
+import { narrowWriter, traitAccess, watchTraits } from "../../lib/model";
 import { DEFAULT_CLIP_PERCENTILE } from "../../lib/normalize";
 import { asPixel, stepPixel } from "../../lib/pixels";
 import type { HeatmapTraits } from "./traits";
@@ -23,7 +31,10 @@ const WATCHED: (keyof HeatmapTraits)[] = [
   "image",
   "attribution",
   "mask",
+  "title",
+  "units",
   "colormap",
+  "show_mask",
   "sign",
   "clip_percentile",
   "opacity",
@@ -39,6 +50,10 @@ export function renderHeatmap({ model, el }: { model: AnyModel<HeatmapTraits>; e
   const { read, write } = traitAccess(model);
   const listeners = new Listeners();
   const root = element("div", "xw-view xw-heatmap", el);
+  const connection = new ConnectionBanner(root, el, model);
+  const title = element("div", "xw-heatmap-title", root);
+  const units = element("div", "xw-heatmap-units", root);
+  const controls = new DisplayControls(root, listeners, narrowWriter<HeatmapTraits, DisplayControlTraits>(write));
   const canvas = element("canvas", "xw-canvas", element("div", "xw-stage", root));
   canvas.tabIndex = 0;
   canvas.setAttribute("role", "img");
@@ -54,6 +69,14 @@ export function renderHeatmap({ model, el }: { model: AnyModel<HeatmapTraits>; e
   function draw(): void {
     frame = 0;
     status.update(read("status"), read("error"), read("elapsed_ms"));
+    const titleText = read("title") ?? "";
+    setText(title, titleText);
+    title.hidden = !titleText;
+    const unitsText = read("units") ?? "";
+    setText(units, unitsText ? `values: ${unitsText}` : "");
+    units.hidden = !unitsText;
+    const hasMask = wireByteLength(read("mask")) > 0;
+    controls.sync(read, hasMask);
     const imageProblem = image.update(read("image"));
     tile.update({
       values: read("attribution"),
@@ -69,7 +92,7 @@ export function renderHeatmap({ model, el }: { model: AnyModel<HeatmapTraits>; e
       },
       displaySize: read("display_size"),
       pixel: read("clicked_pixel"),
-      mask: read("mask"),
+      mask: (read("show_mask") ?? true) ? read("mask") : null,
     });
     // Any problem hides the picture; the colorbar still describes the map when there is one.
     const problem = imageProblem ?? tile.problem ?? tile.maskProblem;
@@ -113,6 +136,7 @@ export function renderHeatmap({ model, el }: { model: AnyModel<HeatmapTraits>; e
   return () => {
     if (frame !== 0) cancelAnimationFrame(frame);
     unwatch();
+    connection.destroy();
     listeners.clear();
     root.remove();
   };

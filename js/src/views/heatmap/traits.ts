@@ -8,6 +8,9 @@ export interface HeatmapTraits {
   attribution: WireArray | null;
   mask: WireArray | null;
   colormap: string;
+  show_mask: boolean;
+  title: string;
+  units: string;
   sign: string;
   clip_percentile: number;
   opacity: number;

@@ -10,7 +10,7 @@ import type { EditPreview } from "../../lib/edits";
 import { formatValue } from "../../lib/format";
 import type { Pixel } from "../../lib/hittest";
 import { tileSize } from "../../lib/layout";
-import { panelStatusLine, type PanelStatusLine } from "./state";
+import { DELTA_TOOLTIP, panelCaption, panelStatusLine, type PanelStatusLine } from "./state";
 import type { PanelEntry } from "./traits";
 
 const COLORBAR_WIDTH = 128;
@@ -22,6 +22,8 @@ export interface TileFrame {
   display: DisplaySettings;
   displaySize: number;
   pixel: unknown;
+  /** The explorer's `target_label` ("circle (predicted, p=0.93)"), for panels whose entry names no class. */
+  targetLabel?: string;
   /** The mask array trait when its outline is shown, else null. */
   mask: unknown;
   preview: EditPreview | null;
@@ -32,6 +34,8 @@ export interface TileFrame {
 export class Tile {
   readonly root: HTMLDivElement;
   readonly title: HTMLDivElement;
+  /** Under the title: for a method panel, the class explained and the units (empty on the input tile). */
+  readonly caption: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
   readonly heatmap: HeatmapTile;
 
@@ -39,6 +43,7 @@ export class Tile {
     this.root = element("div", `xw-tile ${className}`, parent);
     this.title = element("div", "xw-tile-title", this.root);
     this.title.textContent = titleText;
+    this.caption = element("div", "xw-tile-caption", this.root);
     this.canvas = element("canvas", `xw-tile-canvas ${canvasClass}`, element("div", "xw-stage", this.root));
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute("role", "img");
@@ -101,6 +106,10 @@ export class MethodPanel extends Tile {
     this.root.dataset.stale = String(line.status === "computing" && this.heatmap.legend() !== null);
     this.status.dataset.status = line.status;
     setText(this.status, line.text);
+    const hasDelta = line.status === "idle" && typeof entry?.delta === "number";
+    this.status.title = hasDelta ? DELTA_TOOLTIP : "";
+    this.status.dataset.delta = String(hasDelta);
+    setText(this.caption, panelCaption(entry, frame.targetLabel ?? ""));
     this.colorbar.update(this.heatmap.legend());
   }
 

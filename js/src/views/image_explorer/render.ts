@@ -4,6 +4,7 @@
  * traits; pointer and key events write back only user intent.
  *
  * DOM (what browser tests select on):
+ *   .xw-explorer[data-tool][data-disconnected] > .xw-disconnected-banner (shown without a live comm)
  *   .xw-explorer[data-tool]            > .xw-explorer-header > .xw-target-label, .xw-explorer-status[data-status]
  *   .xw-explorer-error (Python's error), .xw-message (front-end decoding problems)
  *   .xw-gallery > .xw-gallery-item[data-index][data-correct=correct|wrong|unknown](.xw-selected)
@@ -13,9 +14,11 @@
  *                          select.xw-reduction, input.xw-show-mask
  *   .xw-grid > .xw-tile.xw-input-tile[data-tile=input] canvas.xw-input-canvas,
  *              .xw-tile.xw-panel[data-method][data-status][data-stale] canvas.xw-panel-canvas[data-painted][data-painted-at]
- *              (+ .xw-panel-status[data-status], .xw-panel-readout, .xw-colorbar)
+ *              (+ .xw-tile-caption (target, units), .xw-panel-status[data-status][data-delta][title],
+ *               .xw-panel-readout, .xw-colorbar)
  */
 import type { AnyModel } from "@anywidget/types";
+import { ConnectionBanner } from "../../components/connection_banner";
 import { DisplayControls, type DisplayControlTraits } from "../../components/display_controls";
 import { Gallery } from "../../components/gallery";
 import { ImageLayer } from "../../components/image_layer";
@@ -67,6 +70,7 @@ export function renderExplorer({ model, el }: { model: AnyModel<ExplorerTraits>;
   const { read, write } = traitAccess(model);
   const listeners = new Listeners();
   const root = element("div", "xw-view xw-explorer", el);
+  const connection = new ConnectionBanner(root, el, model);
   const header = new ExplorerHeader(root);
   const message = element("div", "xw-message xw-error", root);
   const gallery = new Gallery(root, (index) => write("sample_index", index), () => read("sample_index") ?? 0);
@@ -112,6 +116,7 @@ export function renderExplorer({ model, el }: { model: AnyModel<ExplorerTraits>;
       },
       displaySize: read("display_size") ?? 0,
       pixel: read("clicked_pixel"),
+      targetLabel: read("target_label") ?? "",
       // The mask belongs to the image: without one there is no grid to outline it on.
       mask: (read("show_mask") ?? true) && image.current.rgba ? read("mask") : null,
       ...pointer.preview(),
@@ -139,6 +144,7 @@ export function renderExplorer({ model, el }: { model: AnyModel<ExplorerTraits>;
     frame = 0;
     unwatch();
     pointer.destroy();
+    connection.destroy();
     listeners.clear();
     gallery.destroy();
     root.remove();

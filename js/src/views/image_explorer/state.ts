@@ -14,6 +14,18 @@ export interface PanelStatusLine {
   text: string;
 }
 
+/** What Δ means, on hover of a panel's status line. */
+export const DELTA_TOOLTIP = "Δ (delta) = completeness error: sum of attributions minus (F(x) - F(baseline)); near 0 means the map accounts for the whole change of the output.";
+
+/** The two lines under a panel's title: the class explained, and the units of the values. */
+export function panelCaption(entry: PanelEntry | undefined, targetLabel: string): string {
+  const parts: string[] = [];
+  const target = typeof entry?.target_name === "string" && entry.target_name ? entry.target_name : targetLabel;
+  if (target) parts.push(`target: ${target}`);
+  if (typeof entry?.units === "string" && entry.units) parts.push(`units: ${entry.units}`);
+  return parts.join("\n");
+}
+
 /** "computing…" until a result arrives (also while a new one is computed), the time (and Δ) after. */
 export function panelStatusLine(entry: PanelEntry | undefined): PanelStatusLine {
   if (!entry || entry.status === "computing") return { status: "computing", text: "computing…" };

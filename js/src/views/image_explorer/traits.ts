@@ -18,6 +18,9 @@ export interface PanelEntry {
   elapsed_ms?: number;
   target?: number;
   delta?: number | null;
+  /** The explained class's name, and what the values measure ("attribution", "|gradient|" ...). */
+  target_name?: string;
+  units?: string;
 }
 
 /** Python sets every trait; the view writes user intent (selection, pixel, edits, tools, display). */

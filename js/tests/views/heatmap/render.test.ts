@@ -193,6 +193,66 @@ describe("HeatmapView", () => {
   });
 });
 
+describe("HeatmapView: title, units, controls and a lost kernel", () => {
+  it("shows the title and units, and hides them when empty", () => {
+    const { el, model } = mount(traits({ title: "saliency · target: circle", units: "|gradient|" }));
+    expect(el.find("xw-heatmap-title").textContent).toBe("saliency · target: circle");
+    expect(el.find("xw-heatmap-units").textContent).toBe("values: |gradient|");
+    model.set("title", "");
+    model.set("units", "");
+    dom.flushFrames();
+    expect(el.find("xw-heatmap-title").hidden).toBe(true);
+    expect(el.find("xw-heatmap-units").hidden).toBe(true);
+  });
+
+  it("has colormap, sign and clip controls that show and write the traits", () => {
+    const { el, model } = mount(traits({ colormap: "bwr", sign: "positive", clip_percentile: 99 }));
+    const colormap = el.find("xw-colormap") as unknown as { value: string };
+    const sign = el.find("xw-sign") as unknown as { value: string };
+    const clip = el.find("xw-clip") as unknown as { value: string };
+    expect(colormap.value).toBe("bwr");
+    expect(sign.value).toBe("positive");
+    expect(clip.value).toBe("99");
+    sign.value = "negative";
+    el.find("xw-sign").dispatch("change");
+    expect(model.state.sign).toBe("negative");
+    colormap.value = "viridis";
+    el.find("xw-colormap").dispatch("change");
+    expect(model.state.colormap).toBe("viridis");
+    // No mask: no mask switch.
+    expect(el.find("xw-show-mask-control").hidden).toBe(true);
+  });
+
+  it("says it is disconnected while the widget manager marks it so, and blocks clicks", () => {
+    const model = new FakeModel(traits());
+    const el = new FakeElement("div");
+    el.className = "jupyter-widgets-disconnected";
+    const cleanup = renderHeatmap({ model: model as never, el: el as unknown as HTMLElement });
+    const root = el.find("xw-heatmap");
+    const banner = el.find("xw-disconnected-banner");
+    expect(root.children[0]).toBe(banner);
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toMatch(/^Disconnected from the kernel: run the notebook's cells to recompute/);
+    expect(root.dataset.disconnected).toBe("true");
+    let stopped = 0;
+    root.dispatch("click", { target: null, stopPropagation: () => stopped++ });
+    expect(stopped).toBe(1);
+    el.className = "";
+    for (const listener of model.listeners.get("comm_live_update") ?? []) listener();
+    expect(banner.hidden).toBe(true);
+    expect(root.dataset.disconnected).toBe("false");
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+    expect(root.listenerCount()).toBe(0);
+  });
+
+  it("is connected by default", () => {
+    const { el } = mount(traits());
+    expect(el.find("xw-disconnected-banner").hidden).toBe(true);
+    expect(el.find("xw-heatmap").dataset.disconnected).toBe("false");
+  });
+});
+
 describe("entry point", () => {
   it("dispatches on the view trait and reports an unknown view", () => {
     expect(typeof widget.render).toBe("function");

@@ -574,3 +574,52 @@ describe("entry point", () => {
     expect(el.children).toHaveLength(0);
   });
 });
+
+describe("ImageExplorer view: what each panel shows, and a lost kernel", () => {
+  it("names each panel's target class and units, and explains Δ on hover", () => {
+    const panels = {
+      saliency: panel("saliency", { target_name: "circle", units: "|gradient|" }),
+      integrated_gradients: panel("integrated_gradients", { target_name: "circle", units: "attribution" }),
+    };
+    const { panelOf } = mount(traits({ panels, target_label: "circle (predicted, p=0.93)" }));
+    expect(panelOf("saliency")!.find("xw-tile-caption").textContent).toBe("target: circle\nunits: |gradient|");
+    expect(panelOf("integrated_gradients")!.find("xw-tile-caption").textContent).toBe("target: circle\nunits: attribution");
+    const igStatus = panelOf("integrated_gradients")!.find("xw-panel-status") as unknown as { title: string; dataset: Record<string, string> };
+    expect(igStatus.title).toMatch(/completeness error: sum of attributions minus \(F\(x\) - F\(baseline\)\)/);
+    expect(igStatus.dataset.delta).toBe("true");
+    const salStatus = panelOf("saliency")!.find("xw-panel-status") as unknown as { title: string; dataset: Record<string, string> };
+    expect(salStatus.title).toBe("");
+    expect(salStatus.dataset.delta).toBe("false");
+  });
+
+  it("falls back to the explorer's target label for an entry without a class name", () => {
+    const { panelOf } = mount(traits({ target_label: "square (chosen, p=0.01)" }));
+    expect(panelOf("saliency")!.find("xw-tile-caption").textContent).toBe("target: square (chosen, p=0.01)");
+  });
+
+  it("shows the disconnected banner while the widget manager marks the view, and then blocks clicks", () => {
+    const model = new FakeModel(traits());
+    const el = new FakeElement("div");
+    el.className = "jupyter-widgets-disconnected";
+    const cleanup = renderExplorer({ model: model as never, el: el as unknown as HTMLElement });
+    const root = el.find("xw-explorer");
+    const banner = el.find("xw-disconnected-banner");
+    expect(root.children[0]).toBe(banner);
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toBe("Disconnected from the kernel: run the notebook's cells to recompute.");
+    expect(root.dataset.disconnected).toBe("true");
+    let stopped = 0;
+    root.dispatch("click", { target: null, stopPropagation: () => stopped++ });
+    expect(stopped).toBe(1);
+
+    // The comm comes back (the manager re-marks the element, then reports comm_live_update).
+    el.className = "";
+    for (const listener of model.listeners.get("comm_live_update") ?? []) listener();
+    expect(banner.hidden).toBe(true);
+    expect(root.dataset.disconnected).toBe("false");
+    root.dispatch("click", { target: null, stopPropagation: () => stopped++ });
+    expect(stopped).toBe(1);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { panelStatusLine } from "../../../src/views/image_explorer/state";
+import { DELTA_TOOLTIP, panelCaption, panelStatusLine } from "../../../src/views/image_explorer/state";
 
 describe("panel status line", () => {
   it("says computing while the entry is missing or being recomputed", () => {
@@ -16,5 +16,14 @@ describe("panel status line", () => {
   it("shows the error message of a failed method", () => {
     expect(panelStatusLine({ status: "error", error: "layer not found" })).toEqual({ status: "error", text: "layer not found" });
     expect(panelStatusLine({ status: "error", error: "" }).status).toBe("error");
+  });
+});
+
+describe("panelCaption", () => {
+  it("names the entry's class and units, else the explorer's target label", () => {
+    expect(panelCaption({ target_name: "cat", units: "relevance" }, "dog (predicted)")).toBe("target: cat\nunits: relevance");
+    expect(panelCaption({ units: "attribution" }, "dog (predicted)")).toBe("target: dog (predicted)\nunits: attribution");
+    expect(panelCaption(undefined, "")).toBe("");
+    expect(DELTA_TOOLTIP).toContain("sum of attributions minus (F(x) - F(baseline))");
   });
 });
