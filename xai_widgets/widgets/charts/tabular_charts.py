@@ -247,7 +247,8 @@ class FeatureBars:
                 self.margin = {**self.margin, "left": left}
                 self.figure.fig_margin = dict(self.margin)
                 self.figure.layout.width = f"{left + self.plot_width}px"
-            self.value_axis = fit_value_axis(self.y_scale, self.value_axis, sorted_values, figure=self.figure)
+            if not self._axis_still_fits(sorted_values):
+                self.value_axis = fit_value_axis(self.y_scale, self.value_axis, sorted_values, figure=self.figure)
             self.name_scale.domain = labels[::-1]
             with self.bars.hold_sync():
                 self.bars.x = labels
@@ -258,6 +259,17 @@ class FeatureBars:
 
     def clear(self, title: str) -> None:
         self.show(np.zeros(len(self.feature_names), np.float32), title)
+
+    def _axis_still_fits(self, values: np.ndarray) -> bool:
+        """Whether the drawn axis still shows ``values`` well: all inside it and spanning at least
+        half of it. Bars redrawn at every slider move then keep their axis (refitting swaps ticks,
+        and at times the whole axis, which the page must lay out again)."""
+        low, high = self.y_scale.min, self.y_scale.max
+        if low is None or high is None or not np.all(np.isfinite(values)):
+            return False
+        extent_low, extent_high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+        inside = low <= extent_low and extent_high <= high
+        return inside and (extent_high - extent_low) >= 0.5 * (high - low)
 
 
 class Waterfall:
