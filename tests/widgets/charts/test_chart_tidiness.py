@@ -9,14 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from xai_widgets.widgets.charts.image_charts import (
-    PROBABILITY_TICKS,
-    TICK_FORMAT,
-    VALUE_TICKS,
-    PixelChart,
-    PredictionChart,
-    nice_ticks,
-)
+from xai_widgets.widgets.charts.axes import PROBABILITY_TICKS, TICK_FORMAT, VALUE_TICKS, nice_ticks
+from xai_widgets.widgets.charts.image_charts import PixelChart, PredictionChart
 from xai_widgets.widgets.charts.image_sweep_chart import ImageSweepChart
 from xai_widgets.widgets.views.training_monitor import TrainingMonitor
 

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 import xai_widgets as xw
-from xai_widgets.widgets.charts.image_charts import PixelChart, PredictionChart, name_margin
+from xai_widgets.widgets.charts.axes import name_margin
+from xai_widgets.widgets.charts.image_charts import PixelChart, PredictionChart
 from xai_widgets.widgets.charts.image_sweep_chart import IG_PATH_LABEL, ImageSweepChart, amount_label
 
 

@@ -9,7 +9,7 @@ import bqplot as bq
 import ipywidgets as w
 
 from ...kernel import IGPath, image_perturbations
-from .image_charts import PROBABILITY_TICKS, TICK_FORMAT, set_value_axis
+from .axes import PROBABILITY_TICKS, TICK_FORMAT, set_value_axis
 
 IG_PATH_LABEL = "alpha (baseline → input)"
 _CURVE, _RUNNING, _REFERENCE, _CURSOR = "#4c78a8", "#e45756", "#888888", "#222222"

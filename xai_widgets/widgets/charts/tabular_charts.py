@@ -4,12 +4,13 @@ come from the kernel, arrays go to bqplot as numpy (sent as binary buffers, not 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
+
+from .axes import TICK_FORMAT, name_margin, set_value_axis
 
 _POSITIVE = "#d6604d"
 _NEGATIVE = "#4393c3"
@@ -84,81 +85,16 @@ class DataScatter:
             self._on_pick(int(index))
 
 
-# Average glyph width (px) of a 10-11 px tick font: room for names written left of horizontal bars.
-_GLYPH_PX = 7.2
-_LABEL_GAP_PX = 18
-
-
-def name_margin(labels: Sequence[str], minimum: int = 60) -> int:
-    """Left margin (px) that fits the longest of ``labels`` written horizontally beside the bars."""
-    longest = max((len(label) for label in labels), default=0)
-    return max(minimum, math.ceil(longest * _GLYPH_PX) + _LABEL_GAP_PX)
-
-
-def nice_ticks(low: float, high: float, n: int = 5) -> tuple[np.ndarray, str]:
-    """Tick values covering [low, high] at a round step (1, 2, 2.5 or 5 x 10^k) and a fixed-point
-    format with just enough decimals for that step, so no two tick labels read the same
-    (".2~g" wrote 0.55 and 0.6 both as "0.6")."""
-    low, high = float(min(low, high)), float(max(low, high))
-    if not np.isfinite(low) or not np.isfinite(high):
-        low, high = 0.0, 1.0
-    if high - low < 1e-12:
-        pad = max(abs(low) * 0.1, 1e-6)
-        low, high = low - pad, high + pad
-    raw = (high - low) / max(n, 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    mantissa = next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw * (1 - 1e-9))
-    step = mantissa * power
-    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
-    values = np.arange(first, last + 1, dtype=np.float64) * step
-    decimals = max(0, -int(math.floor(math.log10(step) + 1e-9)) + (1 if mantissa == 2.5 else 0))
-    return values, f".{decimals}f"
-
-
-def fit_value_axis(
-    scale: bq.LinearScale, axis: bq.Axis, values: np.ndarray, include_zero: bool = True, figure: bq.Figure | None = None
-) -> bq.Axis:
-    """Set ``scale``'s limits to round ticks around ``values`` (and 0) and give the axis those
-    ticks with a format that never repeats a label. Returns the axis drawn: bqplot (0.13) keeps
-    an axis's first tick format in the page when it changes later, so with ``figure`` a new
-    format comes on a new axis swapped in for the old one."""
+def fit_value_axis(axis: bq.Axis, scale: bq.LinearScale, values: np.ndarray, include_zero: bool = True) -> None:
+    """Round ticks around the finite ``values`` (and 0) on ``axis``, its scale fixed to the end
+    ticks (:func:`~.axes.set_value_axis`; the axis keeps its one format, so it is never swapped)."""
     finite = np.asarray(values, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     low = float(finite.min()) if finite.size else 0.0
     high = float(finite.max()) if finite.size else 1.0
     if include_zero:
         low, high = min(low, 0.0), max(high, 0.0)
-    if high - low < 1e-12:
-        low, high = (low - 1.0, high + 1.0) if include_zero else (low, high)
-    ticks, fmt = nice_ticks(low, high)
-    current = axis.tick_values
-    if (
-        scale.min == float(ticks[0])
-        and scale.max == float(ticks[-1])
-        and axis.tick_format == fmt
-        and current is not None
-        and np.array_equal(np.asarray(current, dtype=np.float64), ticks)
-    ):
-        return axis  # nothing changed: send nothing (the sweep slider redraws the bars per move)
-    with scale.hold_sync():
-        scale.min, scale.max = float(ticks[0]), float(ticks[-1])
-    if figure is not None and axis.tick_format != fmt:
-        new = bq.Axis(
-            scale=axis.scale,
-            orientation=axis.orientation,
-            side=axis.side,
-            label=axis.label,
-            label_offset=axis.label_offset,
-            tick_values=ticks,
-            tick_format=fmt,
-        )
-        figure.axes = [new if a is axis else a for a in figure.axes]
-        axis.close()
-        return new
-    with axis.hold_sync():
-        axis.tick_values = ticks
-        axis.tick_format = fmt
-    return axis
+    set_value_axis(axis, scale, low, high)
 
 
 def format_value(value: float) -> str:
@@ -205,8 +141,14 @@ class FeatureBars:
         self.name_axis = bq.Axis(
             scale=self.name_scale, orientation="vertical", tick_style={"font-size": "11px"}, grid_lines="none"
         )
-        self.value_axis = bq.Axis(scale=self.y_scale, orientation="horizontal", label=y_label, label_offset="32px")
-        fit_value_axis(self.y_scale, self.value_axis, np.array([0.0, 1.0]))
+        self.value_axis = bq.Axis(
+            scale=self.y_scale,
+            orientation="horizontal",
+            label=y_label,
+            label_offset="32px",
+            tick_format=TICK_FORMAT,
+        )
+        fit_value_axis(self.value_axis, self.y_scale, np.array([0.0, 1.0]))
         rows = len(self.feature_names)
         height = height if height is not None else max(200, 75 + 20 * rows)
         # Room for "name = 12345.6" from the start: a figure re-margined after it is drawn may keep
@@ -248,7 +190,7 @@ class FeatureBars:
                 self.figure.fig_margin = dict(self.margin)
                 self.figure.layout.width = f"{left + self.plot_width}px"
             if not self._axis_still_fits(sorted_values):
-                self.value_axis = fit_value_axis(self.y_scale, self.value_axis, sorted_values, figure=self.figure)
+                fit_value_axis(self.value_axis, self.y_scale, sorted_values)
             self.name_scale.domain = labels[::-1]
             with self.bars.hold_sync():
                 self.bars.x = labels
@@ -287,13 +229,13 @@ class Waterfall:
             colors=[_NEUTRAL],
             stroke_width=11,
         )
-        self.x_axis = bq.Axis(scale=self.x_scale, label="model output", label_offset="32px")
+        self.x_axis = bq.Axis(scale=self.x_scale, label="model output", label_offset="32px", tick_format=TICK_FORMAT)
         self.y_axis = self._row_axis({})
         self.plot_width = width
         # Sized once for its rows and their longest possible label ("name = 123.4: +0.0123"): a
         # bqplot figure resized or re-margined after it is drawn kept its first size in the page.
         longest = max([len(str(name)) + 22 for name in feature_names] + [32])
-        left = math.ceil(longest * _GLYPH_PX) + _LABEL_GAP_PX
+        left = name_margin(["x" * longest])
         rows = len(feature_names) + 4
         self.margin = dict(top=30, bottom=45, left=left, right=28)
         height = max(220, 75 + 22 * rows)
@@ -314,9 +256,7 @@ class Waterfall:
         heights = (n - 1 - np.arange(n)).astype(np.float64)
         labels = {str(n - 1 - r): label for r, (label, *_rest) in enumerate(rows)}
         with self.figure.hold_sync():
-            self.x_axis = fit_value_axis(
-                self.x_scale, self.x_axis, np.concatenate([starts, ends]), include_zero=False, figure=self.figure
-            )
+            fit_value_axis(self.x_axis, self.x_scale, np.concatenate([starts, ends]), include_zero=False)
             self.y_scale.min, self.y_scale.max = -0.6, n - 0.4
             with self.segments.hold_sync():
                 self.segments.x = np.stack([starts, ends], 1)

@@ -17,7 +17,7 @@ from torch import nn
 
 from ...kernel import ExplainerError, top_k_weights
 from ..base.view import BaseView
-from ..charts.image_charts import TICK_FORMAT, set_value_axis
+from ..charts.axes import TICK_FORMAT, set_value_axis
 from .weights_view import WeightsView
 
 TRAIN_COLOUR = "#4c78a8"

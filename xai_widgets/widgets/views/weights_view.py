@@ -15,7 +15,8 @@ from torch import nn
 
 from ...kernel import correlated_features, find_linear, layer_weights, linear_weights, top_k_weights
 from ..base.view import BaseView
-from ..charts.tabular_charts import fit_value_axis, name_margin
+from ..charts.axes import TICK_FORMAT, name_margin
+from ..charts.tabular_charts import fit_value_axis
 
 POSITIVE = "#e45756"  # red for positive, blue for negative, as in the RdBu_r heatmaps
 NEGATIVE = "#4c78a8"
@@ -112,7 +113,9 @@ class WeightsView(BaseView):
             default_size=14,
             y_offset=5,
         )
-        self.value_axis = bq.Axis(scale=y_scale, orientation="horizontal", label="weight", label_offset="32px")
+        self.value_axis = bq.Axis(
+            scale=y_scale, orientation="horizontal", label="weight", label_offset="32px", tick_format=TICK_FORMAT
+        )
         axes = [
             bq.Axis(scale=x_scale, orientation="vertical", tick_style={"font-size": "11px"}, grid_lines="none"),
             self.value_axis,
@@ -143,12 +146,10 @@ class WeightsView(BaseView):
         height = f"{max(200, 75 + 20 * len(names))}px"
         if self.figure.layout.height != height:
             self.figure.layout.height = height
-        # Round ticks with a format that never writes two of them the same, room for the flags.
+        # Round ticks whose labels never repeat, and room for the flags beyond the bars' ends.
         span = max(values, default=0.0) - min(values, default=0.0)
         room = [v + np.sign(v) * 0.08 * span for _, v in flagged]
-        self.value_axis = fit_value_axis(
-            self.bars.scales["y"], self.value_axis, np.array([*values, *room, 0.0]), figure=self.figure
-        )
+        fit_value_axis(self.value_axis, self.bars.scales["y"], np.array([*values, *room, 0.0]))
         with self.bars.hold_sync():
             self.bars.x = names
             self.bars.y = values
