@@ -9,6 +9,7 @@ from .kernel import registered_methods as methods
 __version__ = "0.1.0"
 
 _WIDGETS = (
+    "Comparison",
     "HeatmapView",
     "ImageExplorer",
     "ImageSweepExplorer",
@@ -17,6 +18,7 @@ _WIDGETS = (
     "TabularExplorer",
     "TrainingMonitor",
     "WeightsView",
+    "compare",
     "explore",
 )
 __all__ = [*_KERNEL_NAMES, "methods", *_WIDGETS]

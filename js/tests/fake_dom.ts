@@ -51,6 +51,10 @@ export class FakeElement {
 
   constructor(public tagName: string) {}
 
+  get parentElement(): FakeElement | null {
+    return this.parent;
+  }
+
   appendChild(child: FakeElement): FakeElement {
     child.parent = this;
     this.children.push(child);

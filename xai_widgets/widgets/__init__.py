@@ -2,6 +2,7 @@
 
 from .base.view import BaseView
 from .views import (
+    Comparison,
     ExplorerCanvas,
     HeatmapView,
     ImageExplorer,
@@ -11,11 +12,13 @@ from .views import (
     TabularExplorer,
     TrainingMonitor,
     WeightsView,
+    compare,
     explore,
 )
 
 __all__ = [
     "BaseView",
+    "Comparison",
     "ExplorerCanvas",
     "HeatmapView",
     "ImageExplorer",
@@ -25,5 +28,6 @@ __all__ = [
     "TabularExplorer",
     "TrainingMonitor",
     "WeightsView",
+    "compare",
     "explore",
 ]

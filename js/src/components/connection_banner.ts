@@ -3,8 +3,9 @@
  * comm: Python cannot hear a click, so nothing would recompute. The Jupyter widgets manager marks
  * such a view's element with `jupyter-widgets-disconnected` (ipywidgets 8, from the model's
  * `comm_live`, re-marked on `comm_live_update`); this banner says so in words, marks the view
- * `data-disconnected`, and stops user input from being silently swallowed. (After a kernel
- * restart, jupyterlab_widgets 3.0.17 was seen NOT to mark the views, so no banner shows then.)
+ * `data-disconnected`, and stops user input from being silently swallowed. The manager marks a
+ * live view the same way when its kernel restarts or dies and is restarted (JupyterLab 4,
+ * jupyterlab_widgets 3.0.17; tests/browser/test_kernel_restart.py).
  */
 import type { AnyModel } from "@anywidget/types";
 import { element, setText } from "../lib/dom";

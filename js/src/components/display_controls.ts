@@ -1,8 +1,18 @@
 /**
- * The display row: colormap, sign filter, clipping, opacity, channel reduction and the mask
- * outline switch. These change only the look and are applied in the browser.
+ * The display row: display mode (Captum's layouts), colormap, sign filter, clipping, opacity,
+ * channel reduction and the mask outline switch. These change only the look and are applied in
+ * the browser. Controls that mean nothing in the chosen mode (a colormap or opacity where no
+ * colours are painted) are hidden.
  */
 import { colormapNames } from "../lib/colormap";
+import {
+  DEFAULT_DISPLAY_MODE,
+  DISPLAY_MODES,
+  modeName,
+  usesColormap,
+  validMode,
+  type DisplayMode,
+} from "../lib/display_modes";
 import { element, Listeners, setText } from "../lib/dom";
 import { labelled, select, setValue, slider } from "../lib/form";
 import type { ReadTrait, WriteTrait } from "../lib/model";
@@ -10,6 +20,7 @@ import { REDUCTIONS, SIGNS } from "../lib/normalize";
 
 /** The traits the controls show and write. */
 export interface DisplayControlTraits {
+  display_mode: string;
   colormap: string;
   sign: string;
   clip_percentile: number;
@@ -22,6 +33,7 @@ export const CLIP_RANGE = { min: 90, max: 100, step: 0.1 } as const;
 
 export class DisplayControls {
   readonly root: HTMLDivElement;
+  readonly mode: HTMLSelectElement;
   readonly colormap: HTMLSelectElement;
   readonly sign: HTMLSelectElement;
   readonly clip: HTMLInputElement;
@@ -34,6 +46,9 @@ export class DisplayControls {
 
   constructor(parent: HTMLElement, listeners: Listeners, write: WriteTrait<DisplayControlTraits>) {
     this.root = element("div", "xw-display-controls", parent);
+    this.mode = select(this.root, "xw-display-mode", "display", DISPLAY_MODES, (mode) => modeName(mode as DisplayMode));
+    this.mode.title = "How the map is shown (Captum's visualize_image_attr layouts); no recomputation";
+    listeners.on(this.mode, "change", () => write("display_mode", this.mode.value));
     this.colormap = select(this.root, "xw-colormap", "colormap", ["auto", ...colormapNames()]);
     listeners.on(this.colormap, "change", () => write("colormap", this.colormap.value));
     this.sign = select(this.root, "xw-sign", "sign", SIGNS);
@@ -57,6 +72,12 @@ export class DisplayControls {
   }
 
   sync(read: ReadTrait<DisplayControlTraits>, hasMask: boolean): void {
+    const mode = validMode(read("display_mode") ?? DEFAULT_DISPLAY_MODE);
+    setValue(this.mode, mode);
+    this.root.dataset.mode = mode;
+    const painted = usesColormap(mode);
+    setHidden(this.colormap, !painted);
+    setHidden(this.opacity, !painted);
     setValue(this.colormap, read("colormap") ?? "auto");
     setValue(this.sign, read("sign") ?? "all");
     const clip = read("clip_percentile") ?? 99.5;
@@ -70,4 +91,10 @@ export class DisplayControls {
     const show = read("show_mask") ?? true;
     if (this.showMask.checked !== show) this.showMask.checked = show;
   }
+}
+
+/** Hide a control together with its label. */
+function setHidden(control: HTMLElement, hidden: boolean): void {
+  const label = control.parentElement;
+  if (label && label.hidden !== hidden) label.hidden = hidden;
 }

@@ -1,12 +1,24 @@
 /**
- * The heatmap tile: an attribution array decoded, reduced to one channel, normalised, painted
- * through a colormap and blended over its image, then drawn with the mask outline, the edit
- * preview and the crosshair. Each stage is cached by what it depends on, so a change redoes
- * only the stages after it. The HeatmapView and every explorer tile are one of these.
+ * The heatmap tile: an attribution array decoded, reduced to one channel, normalised, then
+ * composed with its image in the display mode (painted through a colormap and blended over the
+ * image or its greyscale, or masking the image, or as its alpha), then drawn with the mask
+ * outline, the edit preview and the crosshair. Each stage is cached by what it depends on, so a
+ * change redoes only the stages after it. The HeatmapView and every explorer tile are one of these.
  */
 import { isDiverging, lut } from "../lib/colormap";
 import { decodeWire, type NDArray } from "../lib/decode";
 import { effectiveSign, resolveColormap, validReduction, type DisplaySettings } from "../lib/display";
+import {
+  alphaScaled,
+  greyscale,
+  maskedImage,
+  modeCaption,
+  modeSign,
+  shownMode,
+  usesColormap,
+  validMode,
+  type DisplayMode,
+} from "../lib/display_modes";
 import type { EditPreview } from "../lib/edits";
 import type { Pixel } from "../lib/hittest";
 import { maskOutline } from "../lib/mask";
@@ -42,11 +54,15 @@ export interface HeatmapInput {
   previewKey?: string;
 }
 
-/** What a painted tile hands its colorbar: the normalised map and the colormap it went through. */
+/** What a painted tile hands its colorbar: the normalised map, the colormap it went through and the mode. */
 export interface Legend {
   normalized: NormalizedMap;
   colormap: string;
-  /** Changes whenever the painted map does. */
+  /** The display mode shown: the colorbar is a colormap, a brightness or an opacity ramp. */
+  mode: DisplayMode;
+  /** What the panel shows, in words ("masked image: brightness = |value|"). */
+  caption: string;
+  /** Changes whenever the legend does. */
   key: string;
 }
 
@@ -62,9 +78,12 @@ export class HeatmapTile {
   private readonly reduced = new Memo<Map2D | null>();
   private readonly normalized = new Memo<NormalizedMap | null>();
   private readonly heat = new Memo<RGBAImage | null>();
+  private readonly grey = new Memo<RGBAImage | null>();
   private readonly composite = new Memo<RGBAImage | null>();
   private readonly edges = new Memo<Float32Array | null>();
   private colormap = "";
+  private mode: DisplayMode = "heat_map";
+  private caption = "";
   /** Heat maps painted so far (tests count recomputations). */
   private computed = 0;
 
@@ -107,11 +126,12 @@ export class HeatmapTile {
     });
   }
 
-  /** The normalised map on show and its colormap, or null when no map is shown. */
+  /** The normalised map on show, its colormap and display mode, or null when no map is shown. */
   legend(): Legend | null {
     const normalized = this.normalized.value;
     if (this.problem !== null || !normalized) return null;
-    return { normalized, colormap: this.colormap, key: `${this.heat.version}` };
+    const key = `${this.normalized.version}|${this.colormap}|${this.mode}|${this.caption}`;
+    return { normalized, colormap: this.colormap, mode: this.mode, caption: this.caption, key };
   }
 
   /** The raw (channel-reduced) value under cell `pixel` of the grid shown, or null. */
@@ -133,25 +153,45 @@ export class HeatmapTile {
     const reduced = this.reduced.get(`${this.decoded.version}|${reduction}`, () =>
       decoded ? reduceChannels(decoded, reduction) : null,
     );
-    const sign = effectiveSign(display.sign, signed);
+    const base = image.rgba;
+    const mode = shownMode(validMode(display.mode), base !== null);
+    const sign = modeSign(mode, effectiveSign(display.sign, signed));
     const normalized = this.normalized.get(`${this.reduced.version}|${sign}|${display.clipPercentile}`, () =>
       reduced ? normalizeMap(reduced, sign, display.clipPercentile) : null,
     );
     const colormap = resolveColormap(display.colormap, signed);
-    const heat = this.heat.get(`${this.normalized.version}|${colormap}`, () => {
-      this.colormap = colormap;
-      if (!normalized) return null;
-      this.computed++;
-      this.canvas.dataset.computed = String(this.computed);
-      return paintMap(normalized, lut(colormap), isDiverging(colormap));
-    });
-    // Without a heat map the opacity changes nothing, so it is left out of the key.
-    const key = heat ? `${this.heat.version}|${image.version}|${display.opacity}` : `image${image.version}`;
+    this.colormap = colormap;
+    this.mode = mode;
+    this.caption = modeCaption(validMode(display.mode), sign, base !== null);
+    // The masked image and alpha scaling paint no colours, so they leave the heat map cached.
+    const heat = usesColormap(mode)
+      ? this.heat.get(`${this.normalized.version}|${colormap}`, () => {
+          if (!normalized) return null;
+          this.computed++;
+          this.canvas.dataset.computed = String(this.computed);
+          return paintMap(normalized, lut(colormap), isDiverging(colormap));
+        })
+      : null;
+    this.canvas.dataset.mode = mode;
+    if (!normalized) return this.composite.get(`image${image.version}`, () => base);
+    // Opacity matters only where a heat map is blended over the image.
+    const key = usesColormap(mode)
+      ? `${mode}|${this.heat.version}|${image.version}|${display.opacity}`
+      : `${mode}|${this.normalized.version}|${image.version}`;
     return this.composite.get(key, () => {
-      const base = image.rgba;
-      if (!heat) return base;
       if (!base) return heat;
-      return blend(base, resizeNearest(heat, base.width, base.height), display.opacity);
+      switch (mode) {
+        case "masked_image":
+          return maskedImage(base, normalized);
+        case "alpha_scaling":
+          return alphaScaled(base, normalized);
+        case "blended_heat_map": {
+          const grey = this.grey.get(`${image.version}`, () => greyscale(base))!;
+          return blend(grey, resizeNearest(heat!, base.width, base.height), display.opacity);
+        }
+        default:
+          return blend(base, resizeNearest(heat!, base.width, base.height), display.opacity);
+      }
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * The display settings every heatmap applies in the browser (colormap, sign, clipping,
- * reduction, opacity), and what a setting resolves to for a signed or an unsigned map.
+ * reduction, opacity, display mode), and what a setting resolves to for a signed or an unsigned map.
  */
 import { hasColormap } from "./colormap";
 import { REDUCTIONS, SIGNS, type Reduction, type Sign } from "./normalize";
@@ -12,6 +12,8 @@ export interface DisplaySettings {
   clipPercentile: number;
   reduction: string;
   opacity: number;
+  /** One of display_modes.DISPLAY_MODES; missing or unknown: "heat_map". */
+  mode?: string;
 }
 
 /** The colormaps "auto" (or an unknown name) picks: zero-centred for signed maps, dark-to-bright for magnitudes. */

@@ -7,12 +7,19 @@ export function labelled(parent: HTMLElement, className: string, text: string): 
   return label;
 }
 
-export function select(parent: HTMLElement, className: string, text: string, options: readonly string[]): HTMLSelectElement {
+/** A labelled select of `options`, each shown as `label(value)` (the value itself by default). */
+export function select(
+  parent: HTMLElement,
+  className: string,
+  text: string,
+  options: readonly string[],
+  label: (value: string) => string = (value) => value,
+): HTMLSelectElement {
   const control = element("select", className, labelled(parent, `${className}-control`, text));
   for (const value of options) {
     const option = element("option", "", control);
     option.value = value;
-    option.textContent = value;
+    option.textContent = label(value);
   }
   return control;
 }

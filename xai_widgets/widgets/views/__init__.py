@@ -1,5 +1,6 @@
 """The views: one module per view; each computing view derives from :class:`~..base.view.BaseView`."""
 
+from .compare import Comparison, compare
 from .explorer_canvas import ExplorerCanvas
 from .feature_sweep_panel import SweepPanel
 from .heatmap_view import HeatmapView
@@ -11,6 +12,7 @@ from .training_monitor import TrainingMonitor
 from .weights_view import WeightsView
 
 __all__ = [
+    "Comparison",
     "ExplorerCanvas",
     "HeatmapView",
     "ImageExplorer",
@@ -20,5 +22,6 @@ __all__ = [
     "TabularExplorer",
     "TrainingMonitor",
     "WeightsView",
+    "compare",
     "explore",
 ]

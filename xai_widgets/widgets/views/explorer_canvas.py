@@ -2,7 +2,7 @@
 
 Python owns every trait below except the ones marked "JS writes", which carry user intent.
 Arrays are wire dicts ``{"data": bytes, "dtype", "shape"}`` in one ``Array`` trait each.
-Display-only traits (colormap, sign, clip_percentile, opacity, reduction, show_mask) are
+Display-only traits (display_mode, colormap, sign, clip_percentile, opacity, reduction, show_mask) are
 applied in JS and never trigger Python work.
 
 Traits
@@ -44,7 +44,7 @@ edit_fill                     "blur" | "mean" | "black": what erase and rectangl
 brush_radius                  int (JS writes)
 brush_color                   [r, g, b] in 0..1 (JS writes)
 colormap                      "auto" (diverging for signed panels, sequential for unsigned) or a name
-sign, clip_percentile, opacity, reduction   as in HeatmapView (JS writes)
+display_mode, sign, clip_percentile, opacity, reduction   as in HeatmapView (JS writes)
 status                        "idle" | "computing" | "error": the explorer as a whole
 error                         str: the last error message, shown; the view keeps working
 display_size                  int: CSS px of a panel's longer side (0: automatic)

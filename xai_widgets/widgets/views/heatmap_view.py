@@ -16,8 +16,10 @@ from .units import method_units
 
 
 class HeatmapView(DisplayTraits, anywidget.AnyWidget):
-    """An attribution over its image. Colormap, sign, clipping, opacity and channel reduction
-    only change the look and are applied in the browser; a click sets ``clicked_pixel``.
+    """An attribution over its image. The display mode (heat map, blended heat map, masked image,
+    alpha scaling: Captum's ``visualize_image_attr`` layouts), colormap, sign, clipping, opacity
+    and channel reduction only change the look and are applied in the browser; a click sets
+    ``clicked_pixel``.
 
     Build one with :meth:`from_attribution`, or set the traits yourself (``image`` float16
     (C, H, W), ``attribution`` float16 (C, H, W) or (H, W), ``mask`` uint8 (H, W), each made

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -18,6 +18,7 @@ from ..base.wire import to_display_uint8, to_wire
 from ..charts.image_charts import PixelChart, PredictionChart
 from ..controls.method_chips import check_methods, method_chips, toggled
 from ..controls.param_controls import MethodControls
+from .compare import DEFAULT_LINKS, Comparison
 from .explorer_canvas import ExplorerCanvas
 from .units import method_units
 
@@ -41,6 +42,7 @@ class ImageExplorer(BaseView):
             every registered method gets a chip to turn it on.
         masks: (N, 1, H, W) or (N, H, W) ground-truth masks, drawn as outlines, optional.
         top_k: how many classes the prediction chart shows.
+        sample_index: the sample selected at start.
 
     The state lives in ``explorer.canvas`` traits (``sample_index``, ``target``,
     ``clicked_pixel``, ``enabled_methods``, ``edits`` and the display traits), which can be
@@ -48,6 +50,9 @@ class ImageExplorer(BaseView):
     ``status`` and ``error`` are mirrored onto the canvas. The class explained is chosen in the
     ``target_menu`` ("predicted" first, then every class with its probability) or by a click in
     a prediction bar's column; it goes back to "predicted" when the sample changes.
+
+    Two explorers side by side, linked: :meth:`compare_samples` (two samples of one gallery),
+    :meth:`compare_models` (one sample under two models), or ``xw.compare(left, right)``.
     """
 
     worker_name = "image-explorer"
@@ -61,6 +66,7 @@ class ImageExplorer(BaseView):
         methods: Sequence[str] | None = None,
         masks: Any = None,
         top_k: int = 5,
+        sample_index: int = 0,
     ) -> None:
         self.explainer = explainer
         self.images = _as_images(images)
@@ -89,6 +95,7 @@ class ImageExplorer(BaseView):
         self._class_gradients: tuple[tuple | None, torch.Tensor] | None = None
 
         self._init_gallery(probabilities)
+        self.canvas.sample_index = sample_index
         self._setting_targets = False
         self.target_menu = w.Dropdown(
             options=self._target_options(probabilities[self.canvas.sample_index].numpy()),
@@ -131,6 +138,53 @@ class ImageExplorer(BaseView):
         self.canvas.observe(self._target_changed, names="target")
         self.canvas.observe(self._methods_changed, names="enabled_methods")
         self.refresh()
+
+    # ---- side by side ------------------------------------------------------------------------
+    @classmethod
+    def compare_samples(
+        cls,
+        explainer: Explainer,
+        images: Any,
+        left: int = 0,
+        right: int = 1,
+        labels: Any = None,
+        class_names: Sequence[str] | None = None,
+        methods: Sequence[str] | None = None,
+        masks: Any = None,
+        link: Sequence[str] = DEFAULT_LINKS,
+    ) -> Comparison:
+        """Samples ``left`` and ``right`` of one gallery side by side: two explorers, the methods,
+        their parameters, the target, the clicked pixel, the display and the edits linked (not
+        the sample: pick another on either side). ``link`` as in ``xw.compare``."""
+        indices = (left, right)
+        return _compared(
+            lambda side: cls(explainer, images, labels, class_names, methods, masks, sample_index=indices[side]), link
+        )
+
+    @classmethod
+    def compare_models(
+        cls,
+        explainer_a: Explainer,
+        explainer_b: Explainer,
+        images: Any,
+        labels: Any = None,
+        class_names: Sequence[str] | None = None,
+        methods: Sequence[str] | None = None,
+        masks: Any = None,
+        names: Sequence[str] | None = None,
+        sample_index: int = 0,
+        link: Sequence[str] = (*DEFAULT_LINKS, "sample"),
+    ) -> Comparison:
+        """The same samples under two models side by side, everything linked including the
+        selected sample; ``names`` label the two models in the header (default their class
+        names, or "model A" and "model B"). The models must share the class names when the
+        target is linked; ``link`` as in ``xw.compare``."""
+        explainers = (explainer_a, explainer_b)
+        return _compared(
+            lambda side: cls(explainers[side], images, labels, class_names, methods, masks, sample_index=sample_index),
+            link,
+            names,
+        )
 
     # ---- what the user can do from Python (the browser does the same through the traits) ----
     @property
@@ -394,6 +448,21 @@ def explore(
 ) -> ImageExplorer:
     """Bind ``model`` and open an :class:`ImageExplorer` on ``images`` in one line."""
     return ImageExplorer(Explainer(model, device=device), images, labels, class_names, methods, masks)
+
+
+def _compared(
+    build: Callable[[int], ImageExplorer], link: Sequence[str], names: Sequence[str] | None = None
+) -> Comparison:
+    """Explorers ``build(0)`` and ``build(1)`` compared; those built are closed again on a failure."""
+    views: list[ImageExplorer] = []
+    try:
+        for side in (0, 1):
+            views.append(build(side))
+        return Comparison(views[0], views[1], link=link, names=names, close_explorers=True)
+    except BaseException:
+        for view in views:
+            view.close()
+        raise
 
 
 def _probability(p: float) -> str:

@@ -1,11 +1,12 @@
 /**
  * HeatmapView: an attribution painted over its input image (or alone, at full strength, when
- * there is no image), under a title (method, target class) and the units of its values, with
- * the display controls (colormap, sign, clipping, opacity, channels); a click or the arrow keys
+ * there is no image) in the chosen display mode, under a title (method, target class) and the
+ * units of its values, with the display controls (mode, colormap, sign, clipping, opacity,
+ * channels); a click or the arrow keys
  * write the chosen cell back to `clicked_pixel`.
  *
  * DOM: .xw-heatmap[data-disconnected] > .xw-disconnected-banner, .xw-heatmap-title, .xw-heatmap-units,
- *      .xw-display-controls, .xw-stage canvas.xw-canvas, .xw-colorbar, .xw-readout, .xw-status, .xw-message
+ *      .xw-display-controls, .xw-stage canvas.xw-canvas[data-mode], .xw-colorbar[data-mode], .xw-readout, .xw-status, .xw-message
  */
 import type { AnyModel } from "@anywidget/types";
 import { Colorbar } from "../../components/colorbar";
@@ -33,6 +34,7 @@ const WATCHED: (keyof HeatmapTraits)[] = [
   "mask",
   "title",
   "units",
+  "display_mode",
   "colormap",
   "show_mask",
   "sign",
@@ -89,6 +91,7 @@ export function renderHeatmap({ model, el }: { model: AnyModel<HeatmapTraits>; e
         clipPercentile: read("clip_percentile") ?? DEFAULT_CLIP_PERCENTILE,
         reduction: read("reduction") ?? "sum",
         opacity: read("opacity") ?? 0.5,
+        mode: read("display_mode") ?? "heat_map",
       },
       displaySize: read("display_size"),
       pixel: read("clicked_pixel"),

@@ -7,6 +7,7 @@ export interface HeatmapTraits {
   image: WireArray | null;
   attribution: WireArray | null;
   mask: WireArray | null;
+  display_mode: string;
   colormap: string;
   show_mask: boolean;
   title: string;

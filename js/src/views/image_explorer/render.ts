@@ -10,12 +10,12 @@
  *   .xw-gallery > .xw-gallery-item[data-index][data-correct=correct|wrong|unknown](.xw-selected)
  *   .xw-toolbar[data-fill] > .xw-tool[data-tool=none|paint|erase|rectangle](.xw-active), select.xw-edit-fill,
  *                 .xw-brush-radius, .xw-brush-color, .xw-reset
- *   .xw-display-controls > select.xw-colormap, select.xw-sign, input.xw-clip, input.xw-opacity,
+ *   .xw-display-controls[data-mode] > select.xw-display-mode, select.xw-colormap, select.xw-sign, input.xw-clip, input.xw-opacity,
  *                          select.xw-reduction, input.xw-show-mask
  *   .xw-grid > .xw-tile.xw-input-tile[data-tile=input] canvas.xw-input-canvas,
- *              .xw-tile.xw-panel[data-method][data-status][data-stale] canvas.xw-panel-canvas[data-painted][data-painted-at]
+ *              .xw-tile.xw-panel[data-method][data-status][data-stale] canvas.xw-panel-canvas[data-painted][data-painted-at][data-mode]
  *              (+ .xw-tile-caption (target, units), .xw-panel-status[data-status][data-delta][title],
- *               .xw-panel-readout, .xw-colorbar)
+ *               .xw-panel-readout, .xw-colorbar[data-mode] > .xw-colorbar-caption (the display mode in words))
  */
 import type { AnyModel } from "@anywidget/types";
 import { ConnectionBanner } from "../../components/connection_banner";
@@ -50,6 +50,7 @@ const WATCHED: (keyof ExplorerTraits)[] = [
   "edit_fill",
   "brush_radius",
   "brush_color",
+  "display_mode",
   "colormap",
   "sign",
   "clip_percentile",
@@ -113,6 +114,7 @@ export function renderExplorer({ model, el }: { model: AnyModel<ExplorerTraits>;
         clipPercentile: read("clip_percentile") ?? 99.5,
         reduction: read("reduction") ?? "sum",
         opacity: read("opacity") ?? 0.7,
+        mode: read("display_mode") ?? "heat_map",
       },
       displaySize: read("display_size") ?? 0,
       pixel: read("clicked_pixel"),

@@ -42,6 +42,7 @@ export interface ExplorerTraits {
   edit_fill: EditFill;
   brush_radius: number;
   brush_color: number[];
+  display_mode: string;
   colormap: string;
   sign: string;
   clip_percentile: number;
