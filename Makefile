@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JS_SOURCES := $(shell find js/src -type f 2>/dev/null)
 
-.PHONY: demo test setup test-setup test-python test-js lint bench browser-deps clean
+.PHONY: demo test setup test-setup test-python test-js lint bench browser-deps clean test-peers bench-peers
 
 demo: setup
 	@echo "Starting JupyterLab on notebooks/ (open the URL below; Ctrl-C stops it)"
@@ -75,5 +75,27 @@ test-python: setup
 bench: setup
 	$(PY) -m benchmarks.run --output benchmarks/RESULTS.md
 
+# Peers that import torchvision (Zennit, pytorch-grad-cam) as test-only oracles, in a venv of
+# their own: PyPI's torchvision does not import beside the CPU torch above, and the pair below is
+# a large CUDA build (about 6 GB) that runs on the CPU. Optional: `make test` never needs it.
+PEERS_VENV ?= .venv-peers
+PEERS_TORCH ?= torch==2.14.1 torchvision==0.29.1
+PEERS := zennit==0.5.1 grad-cam==1.5.7 captum pytest pytest-timeout numpy anywidget ipywidgets bqplot
+
+$(PEERS_VENV)/.installed:
+	python3 -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install $(PEERS_TORCH)
+	$(PEERS_VENV)/bin/pip install $(PEERS)
+	touch $@
+
+# The package runs from the source tree (PYTHONPATH): its kernel needs no built front end.
+test-peers: $(PEERS_VENV)/.installed
+	PYTHONPATH=$(CURDIR) $(PEERS_VENV)/bin/python -m pytest tests/peers -o addopts=-ra -p no:cacheprovider
+
+# Prints the LRP-vs-Zennit and CAM-vs-pytorch-grad-cam tables (copied into benchmarks/RESULTS.md).
+bench-peers: $(PEERS_VENV)/.installed
+	PYTHONPATH=$(CURDIR) $(PEERS_VENV)/bin/python benchmarks/lrp_peers.py
+	PYTHONPATH=$(CURDIR) $(PEERS_VENV)/bin/python benchmarks/cam_peers.py
+
 clean:
-	rm -rf $(VENV) node_modules xai_widgets/static
+	rm -rf $(VENV) $(PEERS_VENV) node_modules xai_widgets/static

@@ -10,13 +10,17 @@ __version__ = "0.1.0"
 
 _WIDGETS = (
     "Comparison",
+    "ContinuityView",
+    "EvaluationTable",
     "HeatmapView",
     "ImageExplorer",
     "ImageSweepExplorer",
+    "SanityCheckView",
     "SweepExplorer",
     "SweepPanel",
     "TabularExplorer",
     "TrainingMonitor",
+    "UncertaintyView",
     "WeightsView",
     "compare",
     "explore",

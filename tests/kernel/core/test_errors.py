@@ -146,10 +146,19 @@ def test_every_method_has_a_documented_spec():
         "integrated_gradients",
         "deeplift",
         "lrp",
+        "guided_backprop",
+        "deconvnet",
         "occlusion",
         "lime",
         "kernel_shap",
         "grad_cam",
+        "grad_cam_plus_plus",
+        "xgrad_cam",
+        "hires_cam",
+        "layer_cam",
+        "score_cam",
+        "ablation_cam",
+        "eigen_cam",
     ]
     for spec in specs.values():
         assert spec.doc and spec.family

@@ -1,16 +1,27 @@
 """The LRP composite registry: the ``lrp`` method's choices are its names, and one registration
-adds a composite that the method accepts and runs."""
+(a builder following ``epsilon``/``gamma``, or a fixed ``Composite``) adds a composite that the
+method accepts and runs and that views list by themselves."""
 
 import pytest
 import torch
+from torch import nn
 
 import xai_widgets as xw
 from xai_widgets.kernel.methods.propagation.lrp.composites import COMPOSITES, composite_rules
-from xai_widgets.kernel.methods.propagation.lrp.rules import epsilon_rule
 
 from ..models import ReluCNN
 
-BUILT_IN = ("epsilon", "epsilon_plus", "epsilon_plus_flat", "epsilon_gamma_box", "alpha2_beta1")
+BUILT_IN = (
+    "epsilon",
+    "epsilon_plus",
+    "epsilon_plus_flat",
+    "epsilon_gamma_box",
+    "epsilon_alpha2_beta1",
+    "epsilon_alpha2_beta1_flat",
+    "excitation_backprop",
+    "guided_backprop",
+    "deconvnet",
+)
 
 
 def composite_choices() -> list[str]:
@@ -24,8 +35,8 @@ def plain_epsilon():
 
     @xw.register_composite("tiny_epsilon")
     def build(epsilon: float, gamma: float) -> xw.Composite:
-        rule = epsilon_rule(1e-9)
-        return xw.Composite(conv=rule, dense=rule)
+        rule = xw.lrp.Epsilon(1e-9)
+        return xw.Composite([(xw.lrp.LINEAR_LAYERS, rule), (xw.lrp.AVG_POOLING, rule)])
 
     try:
         yield build
@@ -35,6 +46,7 @@ def plain_epsilon():
 
 def test_the_lrp_choices_are_the_registered_composites():
     assert composite_choices() == list(BUILT_IN) == list(COMPOSITES.entries())
+    assert xw.Composite is xw.lrp.Composite and xw.register_composite is xw.lrp.register_composite
 
 
 def test_a_registered_composite_is_a_choice_of_lrp_and_runs(plain_epsilon):
@@ -42,11 +54,24 @@ def test_a_registered_composite_is_a_choice_of_lrp_and_runs(plain_epsilon):
     explainer = xw.Explainer(ReluCNN())
     x = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     ours = explainer.attribute(x, "lrp", target=1, composite="tiny_epsilon")
-    # The same rules as the built-in epsilon composite with a vanishing ε on the layers; the
-    # pooling ε differs (1e-9 against ε), so compare with that composite at ε = 1e-9.
+    # The rules of the built-in epsilon composite at ε = 1e-9.
     reference = explainer.attribute(x, "lrp", target=1, composite="epsilon", epsilon=1e-9)
     torch.testing.assert_close(ours.values, reference.values)
     assert ours.params["composite"] == "tiny_epsilon"
+
+
+def test_a_composite_object_registers_under_a_name():
+    fixed = xw.lrp.Composite([*xw.lrp.layer_map_base(), (nn.Conv2d, xw.lrp.Gamma(0.5)), (nn.Linear, xw.lrp.Epsilon())])
+    xw.lrp.register_composite("gamma_half", fixed)
+    try:
+        assert composite_choices()[-1] == "gamma_half"
+        assert composite_rules("gamma_half", epsilon=5.0) is fixed  # a fixed composite ignores ε and γ
+        explainer = xw.Explainer(ReluCNN())
+        x = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+        by_name = explainer.attribute(x, "lrp", target=0, composite="gamma_half").values
+        torch.testing.assert_close(by_name, explainer.attribute(x, "lrp", target=0, composite=fixed).values)
+    finally:
+        COMPOSITES.unregister("gamma_half")
 
 
 def test_an_unregistered_composite_is_no_choice_and_is_refused(plain_epsilon):
@@ -59,3 +84,12 @@ def test_an_unregistered_composite_is_no_choice_and_is_refused(plain_epsilon):
             composite_rules("tiny_epsilon")
     finally:
         xw.register_composite("tiny_epsilon")(plain_epsilon)  # for the fixture to remove
+
+
+def test_the_explorer_controls_offer_the_names_only():
+    """A Composite object is a value the kernel accepts; a view's composite menu lists names."""
+    from xai_widgets.widgets.controls.param_controls import MethodControls
+
+    controls = MethodControls(xw.methods()["lrp"], layers=[], spatial=8, on_change=lambda *_: None)
+    assert list(controls.controls["composite"].options) == list(BUILT_IN)
+    assert controls.params["composite"] == "epsilon_plus"

@@ -19,8 +19,9 @@ class ParamSpec:
     """One parameter of a method: its kind, default, allowed values and a one-line help.
 
     Kinds: ``int``/``float`` (with ``minimum``/``maximum``), ``bool``, ``choice`` (one of
-    ``choices``), ``baseline`` (a number, a tensor or one of ``choices``), ``layer`` (a module
-    or dotted name; ``None`` lets the method choose), ``window`` (an int or a tuple of ints).
+    ``choices``, or an object of type ``accepts`` when set: views offer the names only),
+    ``baseline`` (a number, a tensor or one of ``choices``), ``layer`` (a module or dotted name;
+    ``None`` lets the method choose), ``window`` (an int or a tuple of ints).
     """
 
     name: str
@@ -30,6 +31,7 @@ class ParamSpec:
     minimum: float | None = None
     maximum: float | None = None
     choices: Sequence[Any] = ()
+    accepts: type | tuple[type, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in PARAM_KINDS:
@@ -45,8 +47,12 @@ class ParamSpec:
         if self.kind in ("int", "float"):
             return self._validate_number(value, where)
         if self.kind == "choice":
+            if self.accepts is not None and isinstance(value, self.accepts):
+                return value
             if value not in self.choices:
-                raise ParameterError(f"{where} must be one of {list(self.choices)}, got {value!r}")
+                names = _type_names(self.accepts)
+                also = f" or {names}" if names else ""
+                raise ParameterError(f"{where} must be one of {list(self.choices)}{also}, got {value!r}")
             return value
         if self.kind == "baseline":
             if isinstance(value, str) and value not in self.choices:
@@ -72,6 +78,12 @@ class ParamSpec:
         if self.maximum is not None and value > self.maximum:
             raise ParameterError(f"{where} must be at most {self.maximum}, got {value}")
         return value
+
+
+def _type_names(types: type | tuple[type, ...] | None) -> str:
+    if types is None:
+        return ""
+    return " or ".join(f"a {t.__name__}" for t in (types if isinstance(types, tuple) else (types,)))
 
 
 def _validate_window(value: Any, where: str, allow_none: bool) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import InputError, TargetError
+from .errors import InputError, ModelOutputError, TargetError
 
 
 def as_input_batch(x: Any, device: torch.device) -> torch.Tensor:
@@ -59,3 +59,12 @@ def as_target_batch(target: Any, n_samples: int, n_outputs: int, device: torch.d
             f"target {bad} is out of range: the model has {n_outputs} output(s), so targets run 0..{n_outputs - 1}"
         )
     return target.contiguous()
+
+
+def check_gaussian_outputs(n_outputs: int) -> None:
+    """A ``task="gaussian"`` model returns two outputs, mean and log-variance; else say so."""
+    if n_outputs != 2:
+        raise ModelOutputError(
+            f"task='gaussian' needs a model with two outputs, (mean, log-variance), and this one has "
+            f"{n_outputs}; give the model a variance head, or bind it with task='regression'"
+        )

@@ -1,26 +1,36 @@
 """The views: one module per view; each computing view derives from :class:`~..base.view.BaseView`."""
 
 from .compare import Comparison, compare
+from .continuity_view import ContinuityView
+from .evaluation_panel import EvaluationPanel
+from .evaluation_table import EvaluationTable
 from .explorer_canvas import ExplorerCanvas
 from .feature_sweep_panel import SweepPanel
 from .heatmap_view import HeatmapView
 from .image_explorer import ImageExplorer, explore
 from .image_sweep_explorer import ImageSweepExplorer
+from .sanity_check_view import SanityCheckView
 from .sweep_explorer import SweepExplorer
 from .tabular_explorer import TabularExplorer
 from .training_monitor import TrainingMonitor
+from .uncertainty_view import UncertaintyView
 from .weights_view import WeightsView
 
 __all__ = [
     "Comparison",
+    "ContinuityView",
+    "EvaluationPanel",
+    "EvaluationTable",
     "ExplorerCanvas",
     "HeatmapView",
     "ImageExplorer",
     "ImageSweepExplorer",
+    "SanityCheckView",
     "SweepExplorer",
     "SweepPanel",
     "TabularExplorer",
     "TrainingMonitor",
+    "UncertaintyView",
     "WeightsView",
     "compare",
     "explore",

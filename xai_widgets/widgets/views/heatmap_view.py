@@ -36,6 +36,8 @@ class HeatmapView(DisplayTraits, anywidget.AnyWidget):
 
     colormap = t.Unicode("RdBu_r").tag(sync=True)
     show_mask = t.Bool(True).tag(sync=True)
+    # False hides the display controls: for a picture whose look its owner sets (an image alone).
+    show_controls = t.Bool(True).tag(sync=True)
     #: What the map shows ("integrated_gradients · target: cat") and what its numbers measure.
     title = t.Unicode("").tag(sync=True)
     units = t.Unicode("").tag(sync=True)

@@ -19,6 +19,7 @@ from ..charts.image_charts import PixelChart, PredictionChart
 from ..controls.method_chips import check_methods, method_chips, toggled
 from ..controls.param_controls import MethodControls
 from .compare import DEFAULT_LINKS, Comparison
+from .evaluation_panel import EvaluationPanel
 from .explorer_canvas import ExplorerCanvas
 from .units import method_units
 
@@ -43,6 +44,10 @@ class ImageExplorer(BaseView):
         masks: (N, 1, H, W) or (N, H, W) ground-truth masks, drawn as outlines, optional.
         top_k: how many classes the prediction chart shows.
         sample_index: the sample selected at start.
+        evaluate: open the evaluation panel at start (a table of the enabled methods against the
+            explanation metrics for the current sample; the user opens it with its button).
+        metrics, metric_params: the panel's metrics (default: localisation when there are
+            masks, complexity, deletion and insertion curves) and their parameters by metric.
 
     The state lives in ``explorer.canvas`` traits (``sample_index``, ``target``,
     ``clicked_pixel``, ``enabled_methods``, ``edits`` and the display traits), which can be
@@ -67,6 +72,9 @@ class ImageExplorer(BaseView):
         masks: Any = None,
         top_k: int = 5,
         sample_index: int = 0,
+        evaluate: bool = False,
+        metrics: Sequence[str] | None = None,
+        metric_params: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.explainer = explainer
         self.images = _as_images(images)
@@ -120,6 +128,7 @@ class ImageExplorer(BaseView):
             for name, spec in self.specs.items()
         }
         self._controls_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.evaluation = EvaluationPanel(self.masks is not None, self.refresh, metrics, metric_params, open=evaluate)
         charts = [self.prediction_chart.figure, self.method_chart.figure, self.class_chart.figure]
         self.set_parts(
             [
@@ -128,6 +137,7 @@ class ImageExplorer(BaseView):
                 self.canvas,
                 w.HBox(charts, layout=w.Layout(flex_flow="row wrap")),
                 self._controls_box,
+                self.evaluation,
             ]
         )
         self.add_class("xw-image-explorer")
@@ -331,7 +341,18 @@ class ImageExplorer(BaseView):
                     errors.append(error)
         work.check()
         self._update_pixel_charts(work, target)
-        return "; ".join(errors)
+        # After the maps are shown: the evaluation never delays them.
+        errors.append(self._update_evaluation(work, target, image_key))
+        return "; ".join(error for error in errors if error)
+
+    def _update_evaluation(self, work: Work, target: int, image_key: tuple) -> str:
+        if not self.evaluation.is_open or self._image is None:
+            return ""
+        enabled = [m for m in self.canvas.enabled_methods if m in self._results]
+        params = {m: {**self.specs[m].defaults(), **self._params.get(m, {})} for m in enabled}
+        mask = None if self.masks is None else self.masks[self.canvas.sample_index].numpy()
+        maps = {m: self._results[m] for m in enabled}
+        return self.evaluation.update(work, self.explainer, self._image, target, maps, params, mask, image_key)
 
     def _compute_panel(self, work: Work, method: str, params: dict, target: int, key: tuple) -> str:
         assert self._image is not None

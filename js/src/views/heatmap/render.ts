@@ -42,6 +42,7 @@ const WATCHED: (keyof HeatmapTraits)[] = [
   "opacity",
   "reduction",
   "display_size",
+  "show_controls",
   "clicked_pixel",
   "status",
   "error",
@@ -79,6 +80,7 @@ export function renderHeatmap({ model, el }: { model: AnyModel<HeatmapTraits>; e
     units.hidden = !unitsText;
     const hasMask = wireByteLength(read("mask")) > 0;
     controls.sync(read, hasMask);
+    controls.root.hidden = read("show_controls") === false;
     const imageProblem = image.update(read("image"));
     tile.update({
       values: read("attribution"),

@@ -10,6 +10,7 @@ export interface HeatmapTraits {
   display_mode: string;
   colormap: string;
   show_mask: boolean;
+  show_controls: boolean;
   title: string;
   units: string;
   sign: string;

@@ -246,6 +246,16 @@ describe("HeatmapView: title, units, controls and a lost kernel", () => {
     expect(root.listenerCount()).toBe(0);
   });
 
+  it("hides its display controls when show_controls is false, and shows them again", () => {
+    const { model, el } = mount(traits({ show_controls: false }));
+    dom.flushFrames();
+    const controls = el.find("xw-display-controls");
+    expect(controls.hidden).toBe(true);
+    model.set("show_controls", true);
+    dom.flushFrames();
+    expect(controls.hidden).toBe(false);
+  });
+
   it("is connected by default", () => {
     const { el } = mount(traits());
     expect(el.find("xw-disconnected-banner").hidden).toBe(true);

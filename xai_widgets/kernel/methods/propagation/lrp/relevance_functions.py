@@ -54,16 +54,34 @@ class ScaleRelevance(torch.autograd.Function):
         return relevance * ctx.factor, None
 
 
-class SplitSum(torch.autograd.Function):
-    """``a + b`` whose backward splits relevance by the z-rule instead of copying it to both."""
+class ElementwiseRelevance(torch.autograd.Function):
+    """The value of ``out``, with the relevance of ``out`` mapped by ``backward`` onto ``a`` (an
+    elementwise rule: the layer's own gradient is not used)."""
 
     @staticmethod
-    def forward(ctx: Any, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    def forward(
+        ctx: Any, a: torch.Tensor, out: torch.Tensor, backward: Callable[[torch.Tensor], torch.Tensor]
+    ) -> torch.Tensor:
+        ctx.map = backward
+        return out.clone()
+
+    @staticmethod
+    def backward(ctx: Any, relevance: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        return ctx.map(relevance), None, None
+
+
+class SplitSum(torch.autograd.Function):
+    """``a + b`` whose backward splits relevance in proportion to the summands (ε-stabilised)
+    instead of copying it to both."""
+
+    @staticmethod
+    def forward(ctx: Any, a: torch.Tensor, b: torch.Tensor, epsilon: float) -> torch.Tensor:
         # Copies: the model may change either summand in place afterwards (``out += x``; relu_).
         ctx.summands = (a.detach().clone(), b.detach().clone())
+        ctx.epsilon = epsilon
         return a + b
 
     @staticmethod
-    def backward(ctx: Any, relevance: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def backward(ctx: Any, relevance: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, None]:
         a, b = ctx.summands
-        return split_sum(a, b, relevance)
+        return (*split_sum(a, b, relevance, ctx.epsilon), None)
