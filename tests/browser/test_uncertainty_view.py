@@ -27,7 +27,7 @@ STATE = """\
 assert view.wait(60)
 print(json.dumps({"sample": view.sample_index, "n_samples": view.n_samples, "used": view.uncertainty.n_samples,
                   "histogram": float(view.distribution.counts.sum()), "calls": view.kernel_calls,
-                  "title": view.overview.figure.title, "error": view.error, "status": view.status}))
+                  "coverage": f"{view.coverage:.0%} of 80 under it", "error": view.error, "status": view.status}))
 """
 
 DOTS_JS = "() => document.querySelectorAll('.xw-uncertainty-error-sigma .dot').length"
@@ -39,7 +39,7 @@ BARS_JS = (
     "() => Array.from(document.querySelectorAll('.xw-uncertainty-std-bars rect.bar'))"
     ".map(r => r.getAttribute('x') + '/' + r.getAttribute('width')).join(',')"
 )
-TITLE_JS = "() => (document.querySelector('.xw-uncertainty-error-sigma .mainheading') || {}).textContent || ''"
+KEY_JS = "() => (document.querySelector('.xw-error-sigma-key') || {}).textContent || ''"
 
 
 def state(page) -> dict:
@@ -52,7 +52,7 @@ def test_scatter_fills_a_click_shows_the_histogram_and_the_slider_recomputes(
     open_notebook(page, lab_server, notebook_file("uncertainty_view.ipynb", [SETUP]))
     run_all_cells(page)
     page.wait_for_function(f"() => ({DOTS_JS})() === 80")
-    page.wait_for_function(f"() => ({TITLE_JS})().includes('under |error| = 2σ')")
+    page.wait_for_function(f"() => ({KEY_JS})().includes('under it')")
     first = state(page)
     assert first["error"] == "" and first["histogram"] == 20, first
 
@@ -92,7 +92,7 @@ def test_scatter_fills_a_click_shows_the_histogram_and_the_slider_recomputes(
     assert after["histogram"] == after["n_samples"] and after["calls"]["predict_uncertainty"] == 2, after
     assert after["error"] == "" and after["status"] == "idle", after
     # The page shows the coverage of the new estimate.
-    page.wait_for_function(f"() => ({TITLE_JS})() === {json.dumps(after['title'])}")
+    page.wait_for_function(f"() => ({KEY_JS})().includes({json.dumps(after['coverage'])})")
 
     page.set_viewport_size({"width": 1400, "height": 1800})
     page.wait_for_timeout(500)

@@ -334,21 +334,29 @@ class BatchFromInput(ConvHead):
         return self.fc(self.relu(self.conv(x)).reshape(x.shape[0], -1))
 
 
+def ablation_by_definition(model: nn.Module, layer: nn.Module, x: torch.Tensor, targets: list) -> torch.Tensor:
+    """Ablation-CAM's signed layer map, one whole forward per sample and zeroed channel."""
+    with torch.no_grad():
+        caught = []
+        handle = layer.register_forward_hook(lambda module, inputs, output: caught.append(output.clone()))
+        scores = model(x)[torch.arange(x.shape[0]), targets]
+        handle.remove()
+        activation = caught[0]
+        weights = torch.empty(activation.shape[:2])
+        for i in range(x.shape[0]):
+            for k in range(activation.shape[1]):
+                handle = layer.register_forward_hook(
+                    lambda module, inputs, output, k=k: output.index_fill(1, torch.tensor([k]), 0.0)
+                )
+                weights[i, k] = (scores[i] - model(x[i : i + 1])[0, targets[i]]) / scores[i]
+                handle.remove()
+    return (weights[:, :, None, None] * activation).sum(1, keepdim=True)
+
+
 @pytest.mark.parametrize("model", [ConcatenatedSkip(), BatchFromInput(spatial=(4, 4))])
 def test_ablation_cam_runs_whole_copies_where_the_model_needs_them(model):
     x = torch.randn(2, 2, 4, 4)
-    with torch.no_grad():
-        activation = model.relu(model.conv(x))
-        scores = model(x)[torch.arange(2), TARGETS[:2]]
-        weights = torch.empty(2, 3)
-        for i in range(2):
-            for k in range(3):
-                handle = model.relu.register_forward_hook(
-                    lambda module, inputs, output, k=k: output.index_fill(1, torch.tensor([k]), 0.0)
-                )
-                weights[i, k] = (scores[i] - model(x[i : i + 1])[0, TARGETS[i]]) / scores[i]
-                handle.remove()
-    expected = (weights[:, :, None, None] * activation).sum(1, keepdim=True)
+    expected = ablation_by_definition(model, model.relu, x, TARGETS[:2])
     batches = []
     handle = model.conv.register_forward_pre_hook(lambda module, inputs: batches.append(inputs[0].shape[0]))
     try:
@@ -356,7 +364,36 @@ def test_ablation_cam_runs_whole_copies_where_the_model_needs_them(model):
     finally:
         handle.remove()
     assert_matches(ours, expected, rtol=1e-5)
-    assert batches[-1] == 2 * 3  # after the failed shared-prefix try, whole copies in one pass
+    assert batches[-1] == 2 * 3  # after the probe of the shared way failed, whole copies in one pass
+
+
+def test_ablation_cam_packs_as_many_copies_in_a_pass_as_take_one_inputs_memory():
+    # A wide first convolution before a small CAM layer of 64 channels: many ablated copies
+    # take the memory of one input, so a one-item budget still runs each sample in a few passes.
+    torch.manual_seed(6)
+    model = nn.Sequential(
+        nn.Conv2d(2, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 4, stride=4),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(64 * 4 * 4, 3),
+    )
+    x = torch.randn(2, 2, 16, 16)
+    expected = ablation_by_definition(model, model[3], x, TARGETS[:2])
+    batches = []
+    handle = model[0].register_forward_pre_hook(lambda module, inputs: batches.append(inputs[0].shape[0]))
+    try:
+        tight = xw.Explainer(model, memory_budget=1).attribute(x, "ablation_cam", target=TARGETS[:2], layer="3")
+    finally:
+        handle.remove()
+    roomy = xw.Explainer(model).attribute(x, "ablation_cam", target=TARGETS[:2], layer="3", relu=False).values
+    assert_matches(roomy, upsampled(expected, (16, 16)), rtol=1e-5)
+    assert_matches(tight.values, upsampled(expected.clamp_min(0), (16, 16)), rtol=1e-5)
+    # After the shape probe, the capture (a pass per sample under this budget) and the probe of
+    # the shared way: each sample alone, each pass carrying several of its 64 ablated copies.
+    passes = batches[4:]
+    assert set(passes) == {1} and 2 < len(passes) <= 2 * 64 // 4
 
 
 @pytest.mark.parametrize("variant", ["score_cam", "ablation_cam"])

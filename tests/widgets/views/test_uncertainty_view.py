@@ -40,7 +40,7 @@ def test_error_sigma_scatter_and_coverage_equal_the_kernel(view, regression):
     np.testing.assert_allclose(view.overview.scatter.y, errors.abs().numpy(), rtol=1e-5, atol=1e-7)
     coverage = float(xw.performance.coverage(errors, sigma, k=2.0))
     assert view.coverage == pytest.approx(coverage)
-    assert f"{coverage:.0%} of 60 under |error| = 2σ" in view.overview.figure.title
+    assert f"|error| = 2σ: {coverage:.0%} of 60 under it" in view.overview.key.value
     # The 2σ line, and predicted against true with ±2σ bars.
     np.testing.assert_allclose(view.overview.guide.y, 2 * np.asarray(view.overview.guide.x), rtol=1e-6)
     np.testing.assert_allclose(view.second.scatter.y, expected.mean[:, 0].numpy(), rtol=1e-5)

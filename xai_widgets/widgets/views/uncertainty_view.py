@@ -294,10 +294,19 @@ class UncertaintyView(BaseView):
             self.sigma, self.errors = sigma.numpy(), errors.numpy()
             absolute = np.abs(self.errors)
             top_sigma = float(self.sigma.max())
+            # The coverage goes in the key (HTML), not the figure title: bqplot can miss a title
+            # set while it first draws the figure (seen in a loaded browser run).
+            self.overview.key.value = key_html(
+                [
+                    ("sample", POINT_COLOUR, "dot"),
+                    (f"|error| = 2σ: {self.coverage:.0%} of {n} under it", GUIDE_COLOUR, "line"),
+                ],
+                "xw-error-sigma-key",
+            )
             self.overview.show(
                 self.sigma,
                 absolute,
-                f"|error| against σ: {self.coverage:.0%} of {n} under |error| = 2σ",
+                "Actual |error| against predicted σ",
                 (np.array([0.0, top_sigma]), np.array([0.0, COVERAGE_K * top_sigma])),
                 (0.0, top_sigma),
                 (0.0, float(max(absolute.max(), COVERAGE_K * top_sigma))),
