@@ -15,7 +15,11 @@ _WIDGETS = (
     "HeatmapView",
     "ImageExplorer",
     "ImageSweepExplorer",
+    "ModelReport",
     "SanityCheckView",
+    "SequenceDesigner",
+    "SequenceExplorer",
+    "SurrogateView",
     "SweepExplorer",
     "SweepPanel",
     "TabularExplorer",
@@ -24,6 +28,8 @@ _WIDGETS = (
     "WeightsView",
     "compare",
     "explore",
+    "link_samples",
+    "link_selection",
 )
 __all__ = [*_KERNEL_NAMES, "methods", *_WIDGETS]
 

@@ -3,14 +3,20 @@
  * A new view is a folder under views/ with a render function, added to VIEWS.
  */
 import type { AnyModel } from "@anywidget/types";
+import { renderConfusion } from "./views/confusion/render";
 import { renderHeatmap } from "./views/heatmap/render";
 import { renderExplorer } from "./views/image_explorer/render";
+import { renderSequence } from "./views/sequence/render";
+import { renderSequenceDesign } from "./views/sequence_design/render";
 
 type RenderView = (props: { model: AnyModel; el: HTMLElement }) => () => void;
 
 export const VIEWS: Record<string, RenderView> = {
+  confusion: renderConfusion as RenderView,
   heatmap: renderHeatmap as RenderView,
   image_explorer: renderExplorer as RenderView,
+  sequence: renderSequence as RenderView,
+  sequence_design: renderSequenceDesign as RenderView,
 };
 
 export const DEFAULT_VIEW = "heatmap";

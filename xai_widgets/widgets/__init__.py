@@ -10,7 +10,12 @@ from .views import (
     HeatmapView,
     ImageExplorer,
     ImageSweepExplorer,
+    ModelReport,
     SanityCheckView,
+    SelectionLink,
+    SequenceDesigner,
+    SequenceExplorer,
+    SurrogateView,
     SweepExplorer,
     SweepPanel,
     TabularExplorer,
@@ -19,6 +24,8 @@ from .views import (
     WeightsView,
     compare,
     explore,
+    link_samples,
+    link_selection,
 )
 
 __all__ = [
@@ -31,7 +38,12 @@ __all__ = [
     "HeatmapView",
     "ImageExplorer",
     "ImageSweepExplorer",
+    "ModelReport",
     "SanityCheckView",
+    "SelectionLink",
+    "SequenceDesigner",
+    "SequenceExplorer",
+    "SurrogateView",
     "SweepExplorer",
     "SweepPanel",
     "TabularExplorer",
@@ -40,4 +52,6 @@ __all__ = [
     "WeightsView",
     "compare",
     "explore",
+    "link_samples",
+    "link_selection",
 ]

@@ -1,8 +1,9 @@
 """Demo data (synthetic shapes with ground-truth masks, sklearn digits and tabular sets, a noisy 1-D
-regression with a gap) and small models that train in seconds."""
+regression with a gap, JUND-like DNA sequences) and small models that train in seconds."""
 
 from .digits import DigitsData, load_digits
 from .dropout_shapes import OOD_KINDS, DropoutShapesCNN, OODImages, load_dropout_shapes_model, make_ood_images
+from .jund import JUND_MOTIFS, JundCNN, SequenceData, load_jund_model, make_jund_like
 from .max_network import MaxNetwork, max_network
 from .models import ResNetStyle, ShapesCNN, load_shapes_model, resnet_style
 from .regression1d import NoisyRegressionData, make_noisy_regression
@@ -15,12 +16,15 @@ __all__ = [
     "DigitsData",
     "DropoutMLP",
     "DropoutShapesCNN",
+    "JUND_MOTIFS",
+    "JundCNN",
     "NoisyRegressionData",
     "OODImages",
     "OOD_KINDS",
     "MaxNetwork",
     "ResNetStyle",
     "ShapesCNN",
+    "SequenceData",
     "ShapesData",
     "SmallMLP",
     "TABULAR_DATA_SETS",
@@ -28,7 +32,9 @@ __all__ = [
     "TabularMLP",
     "load_digits",
     "load_dropout_shapes_model",
+    "load_jund_model",
     "load_shapes_model",
+    "make_jund_like",
     "make_noisy_regression",
     "make_ood_images",
     "make_shapes",

@@ -5,16 +5,12 @@
 
 from __future__ import annotations
 
-import argparse
-import time
-from pathlib import Path
-
 import torch
 from torch import nn
 
 from .dropout_shapes import DROPOUT_SHAPES_WEIGHTS, DropoutShapesCNN
 from .shapes import make_shapes
-from .train_shapes import TEST_SEED_OFFSET, accuracy
+from .training import TEST_SEED_OFFSET, accuracy, retrain_and_save
 
 
 def train_dropout_shapes_model(
@@ -57,18 +53,7 @@ def train_dropout_shapes_model(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--output", default=str(DROPOUT_SHAPES_WEIGHTS), help="where to write the state_dict")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    model, test_accuracy = train_dropout_shapes_model(seed=args.seed, threads=args.threads)
-    elapsed = time.perf_counter() - started
-    state = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, args.output)
-    print(f"test accuracy {test_accuracy:.4f}, trained in {elapsed:.1f} s, weights written to {args.output}")
+    retrain_and_save(__doc__, DROPOUT_SHAPES_WEIGHTS, train_dropout_shapes_model)
 
 
 if __name__ == "__main__":

@@ -5,29 +5,12 @@
 
 from __future__ import annotations
 
-import argparse
-import time
-from pathlib import Path
-
 import torch
 from torch import nn
 
 from .models import SHAPES_WEIGHTS, ShapesCNN
 from .shapes import make_shapes
-
-# Kept apart from any training seed, so test images are never training images.
-TEST_SEED_OFFSET = 1_000_000
-
-
-@torch.no_grad()
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 500) -> float:
-    """Fraction of `images` that `model` (put in eval mode) classifies as `labels`."""
-    model.eval()
-    correct = sum(
-        int((model(images[start : start + batch_size]).argmax(1) == labels[start : start + batch_size]).sum())
-        for start in range(0, len(labels), batch_size)
-    )
-    return correct / len(labels)
+from .training import TEST_SEED_OFFSET, accuracy, retrain_and_save
 
 
 def train_shapes_model(
@@ -81,22 +64,7 @@ def train_shapes_model(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--output", default=str(SHAPES_WEIGHTS), help="where to write the state_dict")
-    args = parser.parse_args()
-
-    started = time.perf_counter()
-    model, test_accuracy = train_shapes_model(seed=args.seed, threads=args.threads)
-    elapsed = time.perf_counter() - started
-    state = {
-        name: (tensor.to(torch.float32) if tensor.is_floating_point() else tensor).contiguous()
-        for name, tensor in model.state_dict().items()
-    }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, args.output)
-    print(f"test accuracy {test_accuracy:.4f}, trained in {elapsed:.1f} s, weights written to {args.output}")
+    retrain_and_save(__doc__, SHAPES_WEIGHTS, train_shapes_model)
 
 
 if __name__ == "__main__":

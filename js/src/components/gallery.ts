@@ -41,6 +41,9 @@ export class Gallery {
   private builtVersion = -1;
   private labelsKey = "";
   private selected = -1;
+  private shownKey = "";
+  /** The samples shown, in gallery order; empty: all of them. */
+  private shown: number[] = [];
   /** Thumbnails built so far (tests count rebuilds). */
   builds = 0;
 
@@ -57,7 +60,7 @@ export class Gallery {
     this.message = element("div", "xw-message xw-error", parent);
     this.listeners.on<KeyboardEvent>(this.root, "keydown", (event) => {
       const current = this.currentIndex();
-      const next = stepIndex(current, event.key, this.items.length);
+      const next = this.step(current, event.key);
       if (next === null) return;
       event.preventDefault();
       if (next !== current) this.onSelect(next);
@@ -68,14 +71,36 @@ export class Gallery {
     return this.items.length;
   }
 
-  /** `samples`: an array trait of (N, H, W, 3) uint8 images. */
-  update(samples: unknown, labels: SampleLabel[] | undefined, index: number): void {
+  /** The next sample for an arrow key, among the shown ones; null for other keys. */
+  private step(current: number, key: string): number | null {
+    if (this.shown.length === 0) return stepIndex(current, key, this.items.length);
+    const position = this.shown.indexOf(current);
+    const next = stepIndex(Math.max(position, 0), key, this.shown.length);
+    return next === null ? null : this.shown[next];
+  }
+
+  /**
+   * `samples`: an array trait of (N, H, W, 3) uint8 images; `shown`: the indices to show (a
+   * selection made in a linked view, say a confusion-matrix cell), or empty for all.
+   */
+  update(samples: unknown, labels: SampleLabel[] | undefined, index: number, shown: number[] = []): void {
     const version = this.samples.track(samples);
     if (version !== this.builtVersion) {
       this.builtVersion = version;
       this.rebuild(samples);
       this.labelsKey = "";
       this.selected = -1;
+      this.shownKey = "";
+    }
+    const shownKey = shown.join(",");
+    if (shownKey !== this.shownKey) {
+      this.shownKey = shownKey;
+      this.shown = shown.filter((i) => i >= 0 && i < this.items.length);
+      const visible = new Set(this.shown);
+      this.items.forEach(({ root }, i) => {
+        root.hidden = shown.length > 0 && !visible.has(i);
+      });
+      this.root.dataset.shown = String(shown.length > 0 ? this.shown.length : this.items.length);
     }
     const labelsKey = JSON.stringify(labels ?? []);
     if (labelsKey !== this.labelsKey) {

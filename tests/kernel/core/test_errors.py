@@ -149,6 +149,7 @@ def test_every_method_has_a_documented_spec():
         "guided_backprop",
         "deconvnet",
         "occlusion",
+        "in_silico_mutagenesis",
         "lime",
         "kernel_shap",
         "grad_cam",

@@ -28,14 +28,30 @@ METHOD_PARAMS = {
     "deconvnet": {},
     "lime": {"n_samples": 16},
     "kernel_shap": {"n_samples": 16},
+    "in_silico_mutagenesis": {},
 }
+# Methods for one-hot sequences (N, A, L): checked on a sequence model below, not the image model.
+SEQUENCE_METHODS = {"in_silico_mutagenesis"}
 
 
-@pytest.mark.parametrize("method", sorted(METHOD_PARAMS))
+@pytest.mark.parametrize("method", sorted(set(METHOD_PARAMS) - SEQUENCE_METHODS))
 def test_model_unchanged_after_each_method(user_model, method):
     before = snapshot(user_model)
     xw.Explainer(user_model).attribute(torch.rand(2, 3, 16, 16), method, target=1, **METHOD_PARAMS[method])
     assert_same(before, snapshot(user_model))
+
+
+@pytest.mark.parametrize("method", sorted(SEQUENCE_METHODS))
+def test_sequence_model_unchanged_after_each_sequence_method(method):
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv1d(4, 3, 5), nn.BatchNorm1d(3), nn.Dropout(0.5), nn.Flatten(), nn.LazyLinear(2))
+    model(torch.rand(2, 4, 12))  # materialise the lazy layer; the model stays in train mode
+    model[0].weight.requires_grad_(False)
+    model[4].register_forward_hook(lambda module, inputs, output: None)
+    before = snapshot(model)
+    x = xw.one_hot(["ACGTACGTACGT", "TTTTGGGGCCCC"])
+    xw.Explainer(model).attribute(x, method, target=1, **METHOD_PARAMS[method])
+    assert_same(before, snapshot(model))
 
 
 BAD_CALLS = {

@@ -308,9 +308,9 @@ def test_ablation_cam_copies_share_the_layers_before_the_layer():
             handle.remove()
     # The shape probe and the capture; a probe of the first sample expanded at the layer into
     # an unablated copy (which checks the way) and an ablated one; then each sample once,
-    # expanded at the layer into its 8 ablated copies.
+    # expanded at the layer into its unablated copy (the drops' reference) and 8 ablated ones.
     assert before == [1, 3, 1, 1, 1, 1]
-    assert after == [1, 3, 2, 8, 8, 8]
+    assert after == [1, 3, 2, 9, 9, 9]
 
 
 class ConcatenatedSkip(nn.Module):
@@ -364,7 +364,8 @@ def test_ablation_cam_runs_whole_copies_where_the_model_needs_them(model):
     finally:
         handle.remove()
     assert_matches(ours, expected, rtol=1e-5)
-    assert batches[-1] == 2 * 3  # after the probe of the shared way failed, whole copies in one pass
+    # After the probe of the shared way failed, whole copies in one pass: 3 ablated and 1 unablated per sample.
+    assert batches[-1] == 2 * (3 + 1)
 
 
 def test_ablation_cam_packs_as_many_copies_in_a_pass_as_take_one_inputs_memory():
@@ -485,3 +486,34 @@ def test_grad_cam_matches_captum_layer_grad_cam(relu):
     reference = LayerAttribution.interpolate(reference, (6, 6), interpolate_mode="bilinear")
     ours = xw.Explainer(model).attribute(x, "grad_cam", target=TARGETS, relu=relu).values
     assert_matches(ours, reference, rtol=1e-5)
+
+
+class DeafToChannel(nn.Module):
+    """Convolutions then a ReLU (the CAM layer) and a linear head that ignores channel 0 of it."""
+
+    def __init__(self, scale_channel_0=1.0):
+        super().__init__()
+        torch.manual_seed(7)
+        self.features = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 8, 3, padding=1))
+        self.relu = nn.ReLU()
+        self.fc = nn.Linear(8 * 16 * 16, 4)
+        with torch.no_grad():
+            self.features[2].weight[0] *= scale_channel_0
+            self.features[2].bias[0] = 0.5 * scale_channel_0
+            self.fc.weight.view(4, 8, 16 * 16)[:, 0] = 0.0
+
+    def forward(self, x):
+        return self.fc(self.relu(self.features(x)).flatten(1))
+
+
+def test_ablation_cam_gives_a_channel_the_output_ignores_a_weight_of_exactly_zero():
+    # Ablating channel 0 leaves the output as it is: y - y_0 must be 0, not the rounding
+    # difference between two passes of different batch sizes (the drop is taken from an
+    # unablated copy in the ablated copies' own pass). Then the map does not depend on channel
+    # 0's activations at all, however large they are.
+    x = torch.rand(3, 3, 16, 16)
+    maps = [
+        xw.Explainer(DeafToChannel(scale)).attribute(x, "ablation_cam", target=[0, 1, 2], layer="relu", relu=False)
+        for scale in (1.0, 1e4)
+    ]
+    assert torch.equal(maps[0].values, maps[1].values)

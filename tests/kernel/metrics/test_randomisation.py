@@ -124,3 +124,26 @@ def test_randomisation_errors_come_before_any_work_and_say_what_to_do(cnn):
         xw.metrics.random_logit(
             xw.Explainer(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(768, 1))), x, "gradient"
         )
+
+
+def test_the_cascade_of_several_methods_equals_each_methods_own(cnn):
+    model, x = cnn
+    explainer = xw.Explainer(model)
+    methods = {"saliency": {}, "integrated_gradients": {"n_steps": 4}, "grad_cam": {}}
+    fractions = []
+    together = xw.metrics.randomisation_cascade(explainer, x, methods, [0, 1, 2], progress=fractions.append)
+    assert list(together) == list(methods)
+    for method, params in methods.items():
+        alone = xw.metrics.model_parameter_randomisation(explainer, x, method, [0, 1, 2], **params)
+        assert together[method].layers == alone.layers
+        assert torch.equal(together[method].maps, alone.maps)
+        torch.testing.assert_close(together[method].similarity, alone.similarity, rtol=0, atol=0, equal_nan=True)
+    assert fractions[-1] == pytest.approx(1.0) and fractions == sorted(fractions)
+
+
+def test_the_cascade_of_several_methods_checks_them_before_copying(cnn):
+    model, x = cnn
+    with pytest.raises(xw.ExplainerError, match="nope"):
+        xw.metrics.randomisation_cascade(xw.Explainer(model), x, ["saliency", "nope"])
+    with pytest.raises(xw.ExplainerError, match="at least one method"):
+        xw.metrics.randomisation_cascade(xw.Explainer(model), x, [])

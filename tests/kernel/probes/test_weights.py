@@ -6,7 +6,14 @@ import torch
 from torch import nn
 
 from xai_widgets.kernel.core.errors import ExplainerError, InputError, LayerNotFoundError
-from xai_widgets.kernel.probes.weights import correlated_features, layer_weights, linear_weights, top_k_weights
+from xai_widgets.kernel.probes.weights import (
+    correlated_features,
+    layer_weight_view,
+    layer_weights,
+    linear_weights,
+    top_k_weights,
+    weighted_layer_names,
+)
 
 NAMES = ["a", "b", "c", "d"]
 
@@ -96,3 +103,53 @@ def test_layer_weights_errors():
         layer_weights(model, nn.Linear(2, 2))
     with pytest.raises(ExplainerError, match="ReLU"):
         layer_weights(model, "1")
+
+
+def test_layer_weights_reads_every_parameterised_layer():
+    model = nn.Sequential(nn.Embedding(5, 3), nn.LayerNorm(3), nn.MultiheadAttention(3, 1), nn.BatchNorm1d(3))
+    assert layer_weights(model, "0").shape == (5, 3)
+    np.testing.assert_array_equal(layer_weights(model, "3"), model[3].weight.detach().numpy())
+    assert layer_weights(model, "2", parameter="in_proj_weight").shape == (9, 3)
+    with pytest.raises(ExplainerError, match="in_proj_weight"):
+        layer_weights(model, "2")
+    assert weighted_layer_names(model) == ["0", "1", "2", "2.out_proj", "3"]
+
+
+def test_weight_view_of_a_linear_layer_reorders_rows_and_columns():
+    layer = linear_with([[0.1, 3.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, -5.0], [1.0, 1.0, 0.0]], bias=0.5)
+    model = nn.Sequential(layer)
+    plain = layer_weight_view(model, "0")
+    assert plain.kind == "matrix" and plain.tiles is None and plain.order is None
+    np.testing.assert_array_equal(plain.matrix, layer.weight.detach().numpy())
+    by_norm = layer_weight_view(model, "0", order="norm")
+    assert by_norm.row_order.tolist() == [2, 0, 1, 3]  # norms 5, 3.0017, 2, 1.41
+    assert by_norm.column_order.tolist() == [2, 1, 0]  # norms 5, 3.16, 2.24
+    np.testing.assert_array_equal(by_norm.matrix, plain.matrix[by_norm.row_order][:, by_norm.column_order])
+    np.testing.assert_array_equal(by_norm.bias, np.full(4, 0.5, dtype=np.float32))
+    with pytest.raises(ExplainerError, match="order"):
+        layer_weight_view(model, "0", order="random")
+
+
+def test_weight_view_clustering_puts_similar_rows_together():
+    generator = np.random.default_rng(0)
+    a, b = generator.normal(size=8), generator.normal(size=8)
+    rows = [a, b, a + 0.01, b + 0.01, a - 0.01, b - 0.01]
+    model = nn.Sequential(linear_with(np.array(rows, dtype=np.float32).tolist()))
+    order = layer_weight_view(model, "0", order="cluster").row_order.tolist()
+    assert sorted(order) == list(range(6))
+    groups = ["a" if i % 2 == 0 else "b" for i in order]
+    assert groups in (["a"] * 3 + ["b"] * 3, ["b"] * 3 + ["a"] * 3)
+
+
+def test_weight_view_of_conv_layers_as_tiles_and_vectors_as_a_row():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Conv1d(4, 2, 5), nn.Conv3d(2, 2, 3))
+    conv = layer_weight_view(model, "0", order="norm")
+    assert conv.kind == "tiles" and conv.tiles.shape == (4, 3, 3, 3) and conv.matrix.shape == (4, 3)
+    kernels = model[0].weight.detach().numpy()[conv.row_order][:, conv.column_order]
+    np.testing.assert_allclose(conv.tiles, kernels)
+    np.testing.assert_allclose(conv.matrix, np.sqrt((kernels**2).sum((2, 3))), rtol=1e-6)
+    assert np.all(np.diff(np.linalg.norm(conv.tiles.reshape(4, -1), axis=1)) <= 0)
+    assert layer_weight_view(model, "2").tiles.shape == (2, 4, 1, 5)
+    assert layer_weight_view(model, "3").tiles.shape == (2, 2, 3, 3)  # the middle depth slice
+    vector = layer_weight_view(model, "1")
+    assert vector.kind == "vector" and vector.matrix.shape == (1, 4)

@@ -90,3 +90,12 @@ def test_conv_kernels_are_tiles_one_per_channel_pair():
         for inp in range(2):
             np.testing.assert_allclose(grid[out * 4 : out * 4 + 3, inp * 4 : inp * 4 + 3], kernels[out, inp], rtol=1e-6)
     assert (grid[3, :] == 0).all() and (grid[:, 3] == 0).all()
+
+
+def test_a_batchnorm_scale_is_one_row_per_channel():
+    model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3))
+    with torch.no_grad():
+        model[1].weight.copy_(torch.tensor([0.5, -1.0, 2.0]))
+    view = WeightsView(model, layer="1")
+    np.testing.assert_allclose(np.ravel(view.heatmap.color), [0.5, -1.0, 2.0])  # bqplot keeps one row 1-D
+    assert "weight per channel" in view.figure.title

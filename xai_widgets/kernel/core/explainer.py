@@ -168,12 +168,15 @@ class Explainer:
         (``n_samples`` and ``seed`` are not used). ``progress`` as for :meth:`outputs`.
         """
         check_request(method, n_samples, seed)
-        with self._lock, preserved(self.model, eval_mode=True):
+        # Forward passes under no_grad only: the parameters need not be frozen (the guard still
+        # restores them, the flags, .grad and hooks).
+        guard = preserved(self.model, eval_mode=True, freeze=False)
+        with self._lock, guard:
             batch = as_input_batch(x, self.device)
             start = time.perf_counter()
             kind = self._output_kind(self._runner.n_outputs(batch.shape[1:]))
             with self._runner.reporting(progress):
-                raw = sample_outputs(self._runner, batch, method, n_samples, seed)
+                raw = sample_outputs(self._runner, batch, method, n_samples, seed, guard.modules)
             if self.device.type == "cuda":
                 torch.cuda.synchronize(self.device)
             elapsed_ms = (time.perf_counter() - start) * 1000.0

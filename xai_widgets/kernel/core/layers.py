@@ -23,7 +23,8 @@ def resolve_layer(model: nn.Module, layer: Any) -> tuple[str, nn.Module]:
         if layer in named and layer != "":
             return layer, named[layer]
         near = [name for name in named if name and (layer in name or name.endswith(layer.split(".")[-1]))]
-        hint = f"; did you mean {near[:5]}?" if near else f"; layers are {list(conv_layer_names(model))[:10]}"
+        layers = [name for name, module in named.items() if name and not next(module.children(), None)]
+        hint = f"; did you mean {near[:5]}?" if near else f"; its layers are {layers[:12]}{' ...' * (len(layers) > 12)}"
         raise LayerNotFoundError(f"the model has no layer named {layer!r}{hint}")
     raise LayerNotFoundError(f"a layer is given as an nn.Module or its dotted name, got {layer!r}")
 

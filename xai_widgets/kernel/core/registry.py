@@ -95,13 +95,24 @@ def _validate_window(value: Any, where: str, allow_none: bool) -> Any:
     return int(value) if not isinstance(value, (tuple, list)) else tuple(int(s) for s in sizes)
 
 
+# What each kind of method can explain (see MethodSpec.inputs).
+METHOD_INPUTS = {
+    "any": ("image", "table", "sequence"),
+    "spatial": ("image", "sequence"),
+    "one_hot": ("sequence",),
+}
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     """An attribution method: name, family, parameters, documentation and its compute function.
 
     ``signed`` says whether values carry a sign (widgets pick a diverging colormap for them):
     a bool, or a function of the resolved parameters where they decide it (Grad-CAM's
-    ``relu``); ``has_delta`` whether the method reports a completeness error.
+    ``relu``); ``has_delta`` whether the method reports a completeness error. ``inputs`` says
+    what the method can explain, so each explorer offers only what applies: "any" input,
+    "spatial" ones (a convolutional layer's feature map over positions: images and sequences,
+    the CAM family) or "one_hot" sequences (in-silico mutagenesis).
     """
 
     name: str
@@ -111,6 +122,15 @@ class MethodSpec:
     compute: Callable[..., Any] = field(repr=False, compare=False)
     signed: bool | Callable[[dict[str, Any]], bool] = True
     has_delta: bool = False
+    inputs: str = "any"
+
+    def __post_init__(self) -> None:
+        if self.inputs not in METHOD_INPUTS:
+            raise ValueError(f"method {self.name!r}: inputs must be one of {tuple(METHOD_INPUTS)}, got {self.inputs!r}")
+
+    def applies_to(self, data: str) -> bool:
+        """Whether the method can explain ``data``: "image", "table" or "sequence" (one-hot)."""
+        return data in METHOD_INPUTS[self.inputs]
 
     def is_signed(self, params: dict[str, Any]) -> bool:
         """Whether values computed with ``params`` can be negative."""
@@ -151,12 +171,14 @@ def method(
     params: list[ParamSpec],
     signed: bool | Callable[[dict[str, Any]], bool] = True,
     has_delta: bool = False,
+    inputs: str = "any",
 ):
     """Decorator registering a compute function as a method; its docstring becomes the doc."""
 
     def wrap(compute: Callable[..., Any]) -> Callable[..., Any]:
         doc = (compute.__doc__ or "").strip()
-        register(MethodSpec(name, family, tuple(params), doc, compute, signed=signed, has_delta=has_delta))
+        spec = MethodSpec(name, family, tuple(params), doc, compute, signed=signed, has_delta=has_delta, inputs=inputs)
+        register(spec)
         return compute
 
     return wrap

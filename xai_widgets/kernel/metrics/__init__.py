@@ -12,7 +12,13 @@ from .localisation import (
     relevance_rank_accuracy,
     top_k_intersection,
 )
-from .randomisation import RandomisationResult, RandomLogitResult, model_parameter_randomisation, random_logit
+from .randomisation import (
+    RandomisationResult,
+    RandomLogitResult,
+    model_parameter_randomisation,
+    random_logit,
+    randomisation_cascade,
+)
 from .registry import MetricSpec, evaluate, metric_specs, register_metric
 from .robustness import SensitivityResult, max_sensitivity
 
@@ -35,6 +41,7 @@ __all__ = [
     "pixel_flipping",
     "pointing_game",
     "random_logit",
+    "randomisation_cascade",
     "register_metric",
     "relevance_mass_accuracy",
     "relevance_rank_accuracy",

@@ -106,12 +106,16 @@ def continuity(
     reference = prepared(original.values.to(x.device).double(), params["absolute"], params["normalise"]).flatten(1)
     ratios = torch.empty(count, n, dtype=torch.float64, device=x.device)
 
+    # The copies of the part being attributed, kept for their distance to x (copies, N, ...).
+    made: list[torch.Tensor] = []
+
     def make(start: int, stop: int) -> torch.Tensor:
-        return shifted(x, shifts[start:stop], fill).flatten(0, 1)
+        made[:] = [shifted(x, shifts[start:stop], fill)]
+        return made[0].flatten(0, 1)
 
     def use(start: int, stop: int, maps: torch.Tensor) -> None:
         moved = prepared(maps.double(), params["absolute"], params["normalise"], lead=2).flatten(2)
-        distance = torch.linalg.vector_norm((shifted(x, shifts[start:stop], fill) - x).double().flatten(2), dim=2)
+        distance = torch.linalg.vector_norm((made.pop() - x).double().flatten(2), dim=2)
         ratio = (moved - reference).abs().sum(dim=2) / (distance + 1e-9)
         # An unmoved copy is x itself: its map may differ from x's only by the rounding of another
         # batch size, which the 1e-9 guard would blow up.

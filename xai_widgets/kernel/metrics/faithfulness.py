@@ -19,8 +19,9 @@ from ..core.progress import Progress
 from ..core.registry import ParamSpec
 from ..core.validation import as_input_batch, as_target_batch
 from ..inputs.baselines import resolve_baseline
+from .flipping import StepCopies
 from .maps import as_maps, feature_ranks, fit_to_input
-from .passes import copy_outputs
+from .passes import copy_layout, copy_outputs
 from .registry import checked, metric
 
 if TYPE_CHECKING:
@@ -236,13 +237,8 @@ def _curve(
     counts = counts_for(ranks[0].numel()).to(explainer.device)
     fill = baseline_values(baseline, x)
     n = x.shape[0]
-    lead = (-1, *([1] * ranks.ndim))
-
-    def make(start: int, stop: int) -> torch.Tensor:
-        changed = ranks[None] < counts[start:stop].view(lead)
-        copies = torch.where(changed, x[None], fill[None]) if mode == "insertion" else torch.where(changed, fill, x)
-        return copies.flatten(0, 1)
-
+    changed, kept = (x, fill) if mode == "insertion" else (fill, x)
+    make = StepCopies(ranks, changed, kept, counts, channels_last=copy_layout(explainer, x.shape[1:]) is not None)
     outputs = copy_outputs(explainer, len(counts), n, x.shape[1:], make, progress)
     if softmax and not explainer.is_regression(outputs[0]):
         outputs = outputs.softmax(dim=2)

@@ -10,6 +10,7 @@ import torch
 
 from ..core.attribution import Attribution
 from ..core.errors import InputError, ParameterError
+from .similarity import sorted_runs
 
 
 def as_maps(attributions: Any, device: torch.device | None = None, name: str = "attributions") -> torch.Tensor:
@@ -104,7 +105,7 @@ def prepared(maps: torch.Tensor, absolute: bool, normalise: str, lead: int = 1) 
     if normalise == "none":
         return maps
     first = lead if normalise == "sample" else lead - 1
-    scale = maps.abs().amax(dim=tuple(range(first, maps.ndim)), keepdim=True)
+    scale = (maps if absolute else maps.abs()).amax(dim=tuple(range(first, maps.ndim)), keepdim=True)
     return maps / torch.where(scale > 0, scale, torch.ones_like(scale))
 
 
@@ -112,7 +113,7 @@ def feature_ranks(maps: torch.Tensor) -> torch.Tensor:
     """Each feature's position (0 = first) in the descending order of its sample's map, shaped like
     ``maps``; equal values keep their index order."""
     flat = maps.flatten(1)
-    order = torch.sort(flat, dim=1, descending=True, stable=True).indices
+    order, _runs = sorted_runs(flat, descending=True)
     ranks = torch.empty_like(order)
     positions = torch.arange(flat.shape[1], device=flat.device).expand_as(order)
     ranks.scatter_(1, order, positions)

@@ -35,7 +35,7 @@ def copy_outputs(
     copies contiguous.
     """
     parts: list[torch.Tensor] = []
-    layout = torch.channels_last if explainer.device.type == "cpu" and len(sample_shape) == 3 else None
+    layout = copy_layout(explainer, sample_shape)
     # The explainer's own runner, lock and model guard: these passes are the explainer's work.
     runner = explainer._runner
     with explainer._lock, preserved(explainer.model, explainer.eval_mode), runner.reporting(progress):
@@ -45,17 +45,22 @@ def copy_outputs(
             copies = make(start, stop)
             with torch.no_grad():
                 if layout is None:
-                    out = runner.forward(copies)
+                    out = runner.forward(copies.contiguous())  # copies may come built channels-last
                 else:
                     try:
                         out = runner.forward(copies.contiguous(memory_format=layout))
                     except InputError:
                         layout = None
-                        out = runner.forward(copies)
+                        out = runner.forward(copies.contiguous())
             parts.append(out.view(stop - start, n_samples, -1))
 
         runner.chunks(n_copies, sample_shape, backward=False, work=work, unit=n_samples)
     return torch.cat(parts)
+
+
+def copy_layout(explainer: Explainer, sample_shape: torch.Size) -> torch.memory_format | None:
+    """The memory layout :func:`copy_outputs` runs copies of ``sample_shape`` in (None: as given)."""
+    return torch.channels_last if explainer.device.type == "cpu" and len(sample_shape) == 3 else None
 
 
 def copy_attributions(
@@ -74,6 +79,8 @@ def copy_attributions(
     copies per call; ``use(start, stop, maps)`` receives each part's maps (copies, N, ...) on the
     explainer's device, so only one part is held at a time."""
     per_call = max(1, explainer._runner.chunk_size(sample_shape, backward=True) // n_samples)
+    # As many calls as the budget needs, of even size: 20 copies at 18 a call run as 10 + 10, not 18 + 2.
+    per_call = -(-n_copies // -(-n_copies // per_call))
     targets = target.repeat(per_call)
     for start in range(0, n_copies, per_call):
         stop = min(n_copies, start + per_call)

@@ -1,27 +1,27 @@
 """Randomisation sanity checks (Adebayo et al., 2018; Sixt et al., 2020): a map that does not change
 when the model's layers are randomised, or when another class is explained, ignores the model.
 
-The user's model is never changed: the cascade randomises a deep copy.
+The user's model is never changed: the cascade (``cascade.py``) randomises a deep copy.
 """
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
-from ..core.errors import ExplainerError, ModelOutputError
+from ..core.errors import ModelOutputError, ParameterError
 from ..core.explainer import Explainer
-from ..core.progress import Progress, stage
+from ..core.progress import Progress
 from ..core.registry import ParamSpec, get_method
 from ..core.validation import as_input_batch, as_target_batch
+from .cascade import randomised_maps
 from .maps import prepared
 from .registry import NORMALISATIONS, checked, metric
-from .similarity import SIMILARITIES
+from .similarity import SIMILARITIES, similarity_to
 from .similarity import similarity as compare_maps
 
 _INPUTS = ("explainer", "x", "method", "target")
@@ -98,44 +98,67 @@ def model_parameter_randomisation(
         "model_parameter_randomisation", seed=seed, similarity=similarity, absolute=absolute, normalise=normalise
     )
     get_method(method).resolve(method_params)  # an unknown method or parameter fails before any copy
-    x = as_input_batch(x, explainer.device)
-    with explainer._lock:  # another thread's call may be half-way through the model (hooks, activations)
-        model = _copy(explainer.model)
-    layers = [(name, module) for name, module in model.named_modules() if hasattr(module, "reset_parameters")][::-1]
-    if not layers:
-        raise ExplainerError(
-            "model_parameter_randomisation: the model has no layer with parameters to randomise "
-            "(no module has reset_parameters)"
-        )
-    copied = Explainer(
-        model,
-        explainer.device,
-        eval_mode=explainer.eval_mode,
-        task=explainer.task,
-        memory_budget=explainer._runner.memory_budget,
+    layers, maps = randomised_maps(explainer, x, {method: method_params}, target, params["seed"] + 1, progress)
+    stacked, targets = maps[method]
+    return _result(explainer, method, layers, stacked, targets, params)
+
+
+def randomisation_cascade(
+    explainer: Explainer,
+    x: Any,
+    methods: Sequence[str] | dict[str, dict[str, Any]],
+    target: Any = None,
+    *,
+    seed: int = 42,
+    similarity: str = "spearman",
+    absolute: bool = True,
+    normalise: str = "sample",
+    progress: Progress | None = None,
+) -> dict[str, RandomisationResult]:
+    """:func:`model_parameter_randomisation` of several methods (names, or name -> parameters) in
+    one walk down the cascade: at every step each method attributes on the same randomised copy of
+    the model, so the copy and the randomisation of each layer are made once for all of them. Each
+    result equals the function's for that method alone."""
+    params = checked(
+        "model_parameter_randomisation", seed=seed, similarity=similarity, absolute=absolute, normalise=normalise
     )
-    n_steps = len(layers) + 1
-    first = copied.attribute(x, method, target, progress=stage(progress, 0.0, 1 / n_steps), **method_params)
-    maps = [first.values]
-    devices = [explainer.device] if explainer.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        for step, (_name, module) in enumerate(layers, start=1):
-            torch.manual_seed(params["seed"] + 1)
-            module.reset_parameters()
-            done = stage(progress, step / n_steps, (step + 1) / n_steps)
-            maps.append(copied.attribute(x, method, first.target, progress=done, **method_params).values)
-    stacked = torch.stack(maps)
-    compared = prepared(stacked.to(explainer.device).double(), params["absolute"], params["normalise"], lead=2)
-    # Every step against the intact maps in one batched comparison: (steps * N, features).
-    intact = compared[:1].expand_as(compared[1:]).flatten(0, 1)
-    scores = compare_maps(intact, compared[1:].flatten(0, 1), params["similarity"]).view(n_steps - 1, -1)
-    ones = torch.ones(1, x.shape[0], dtype=torch.float64, device=scores.device)
+    if isinstance(methods, str):
+        methods = [methods]
+    chosen = dict(methods) if isinstance(methods, dict) else {name: {} for name in methods}
+    if not chosen:
+        raise ParameterError("randomisation_cascade needs at least one method")
+    for name, method_params in chosen.items():
+        get_method(name).resolve(method_params)
+    layers, maps = randomised_maps(explainer, x, chosen, target, params["seed"] + 1, progress)
+    return {
+        name: _result(explainer, name, layers, stacked, targets, params) for name, (stacked, targets) in maps.items()
+    }
+
+
+def _result(
+    explainer: Explainer,
+    method: str,
+    layers: list[str],
+    stacked: torch.Tensor,
+    targets: torch.Tensor,
+    params: dict[str, Any],
+) -> RandomisationResult:
+    on_device = stacked.to(explainer.device)
+    if params["similarity"] == "spearman":
+        # Ranks do not change when a map is divided by its (positive) largest value, and float64
+        # would only copy the float32 maps: rank them as they are, the intact ones once.
+        compared = on_device.abs() if params["absolute"] else on_device
+    else:
+        compared = prepared(on_device.double(), params["absolute"], params["normalise"], lead=2)
+    # Every step against the intact maps in one batched comparison.
+    scores = similarity_to(compared[0], compared[1:], params["similarity"])
+    ones = torch.ones(1, stacked.shape[1], dtype=torch.float64, device=scores.device)
     return RandomisationResult(
-        layers=[name for name, _module in layers],
+        layers=layers,
         similarity=torch.cat([ones, scores]).cpu(),
         maps=stacked,
         method=method,
-        target=first.target,
+        target=targets,
     )
 
 
@@ -214,14 +237,3 @@ def random_logit(
         maps=both[:n],
         off_maps=both[n:],
     )
-
-
-def _copy(model: nn.Module) -> nn.Module:
-    try:
-        return copy.deepcopy(model)
-    except Exception as error:  # deepcopy raises whatever the model's attributes raise
-        raise ExplainerError(
-            f"model_parameter_randomisation works on a copy of the model, and copy.deepcopy failed "
-            f"({type(error).__name__}: {error}); make the model deep-copyable (e.g. drop open files or "
-            "locks held as attributes)"
-        ) from error

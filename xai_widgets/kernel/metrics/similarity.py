@@ -18,39 +18,102 @@ _SSIM_K1, _SSIM_K2 = 0.01, 0.03
 def similarity(a: torch.Tensor, b: torch.Tensor, kind: str) -> torch.Tensor:
     """Similarity of each row of ``a`` with the same row of ``b`` (float64, (N,)); NaN where a row
     is constant, as scipy gives."""
-    a, b = a.flatten(1).double(), b.flatten(1).double()
+    if kind not in SIMILARITIES:
+        raise ParameterError(f"unknown similarity {kind!r}; use one of {SIMILARITIES}")
+    a, b = a.flatten(1), b.flatten(1)
     if kind == "spearman":
         return pearson(average_ranks(a), average_ranks(b))
-    if kind == "pearson":
-        return pearson(a, b)
+    a, b = a.double(), b.double()
+    return pearson(a, b) if kind == "pearson" else ssim(a, b)
+
+
+def similarity_to(reference: torch.Tensor, others: torch.Tensor, kind: str) -> torch.Tensor:
+    """Similarity (S, N) of each of ``others`` (S, N, ...) with ``reference`` (N, ...), row by row:
+    as :func:`similarity` of ``reference`` repeated S times, but a rank correlation ranks the
+    reference once and all of ``others`` in one batched sort."""
+    if kind not in SIMILARITIES:
+        raise ParameterError(f"unknown similarity {kind!r}; use one of {SIMILARITIES}")
+    n_others, n = others.shape[0], reference.shape[0]
+    reference, others = reference.flatten(1), others.reshape(n_others * n, -1)
+    if kind == "spearman":
+        reference, others = average_ranks(reference), average_ranks(others)
+    else:
+        reference, others = reference.double(), others.double()
     if kind == "ssim":
-        return ssim(a, b)
-    raise ParameterError(f"unknown similarity {kind!r}; use one of {SIMILARITIES}")
+        return ssim(reference.repeat(n_others, 1), others).view(n_others, n)
+    return pearson(reference[None], others.view(n_others, n, -1))
 
 
 def pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    a = a - a.mean(dim=1, keepdim=True)
-    b = b - b.mean(dim=1, keepdim=True)
-    return (a * b).sum(dim=1) / torch.sqrt((a * a).sum(dim=1) * (b * b).sum(dim=1))
+    """Pearson correlation along the last dim of ``a`` and ``b`` (broadcast against each other)."""
+    a = a - a.mean(dim=-1, keepdim=True)
+    b = b - b.mean(dim=-1, keepdim=True)
+    return (a * b).sum(dim=-1) / torch.sqrt((a * a).sum(dim=-1) * (b * b).sum(dim=-1))
 
 
 def average_ranks(values: torch.Tensor) -> torch.Tensor:
-    """Ranks 1..F of each row, equal values sharing the mean of their ranks (scipy's rankdata)."""
-    n_rows, n = values.shape
-    ordered, order = torch.sort(values, dim=1)
-    # Runs of equal values: a new run starts where the sorted value changes.
-    starts = torch.ones_like(ordered, dtype=torch.bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    run = torch.cumsum(starts, dim=1) - 1 + (torch.arange(n_rows, device=values.device) * n)[:, None]
-    positions = torch.arange(1, n + 1, device=values.device, dtype=torch.float64).expand(n_rows, n)
-    totals = torch.zeros(n_rows * n, device=values.device, dtype=torch.float64).index_add_(
-        0, run.flatten(), positions.flatten()
+    """Ranks 1..F of each row (float64), equal values sharing the mean of their ranks (scipy's
+    rankdata); -0.0 equals 0.0. Rows must hold no NaN."""
+    order, runs = sorted_runs(values)
+    n_rows, n = order.shape
+    # Run r covers sorted positions starts[r]..starts[r + 1] - 1: its mean rank (1-based) is
+    # the mean of the first and the last position, plus one.
+    starts = runs.flatten().nonzero().flatten()
+    ends = torch.cat([starts[1:], starts.new_tensor([n_rows * n])])
+    mean_rank = (starts % n).double() + (ends - starts + 1).double() / 2
+    run = torch.cumsum(runs.flatten(), 0) - 1
+    return torch.empty(n_rows, n, dtype=torch.float64, device=values.device).scatter_(
+        1, order, mean_rank[run].view(n_rows, n)
     )
-    sizes = torch.zeros(n_rows * n, device=values.device, dtype=torch.float64).index_add_(
-        0, run.flatten(), torch.ones(n_rows * n, device=values.device, dtype=torch.float64)
-    )
-    mean_rank = (totals / sizes.clamp(min=1))[run]
-    return torch.empty_like(mean_rank).scatter_(1, order, mean_rank)
+
+
+def sorted_runs(values: torch.Tensor, descending: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ascending (``descending``: descending) order of each row of ``values`` (R, F), equal
+    values in index order (a stable sort), and a bool (R, F) True where a run of equal sorted
+    values starts (every row's first position included).
+
+    Float32 values, and float64 values that float32 holds exactly (maps computed in float32), are
+    sorted as one int64 key per element, the value's order in the high 32 bits and its index in the
+    low ones: a plain sort of those keys is a stable argsort, and on the CPU numpy sorts them with
+    SIMD several times faster than torch argsorts (an evaluation ranks thousands of maps). Other
+    values take torch's stable argsort.
+    """
+    values = values.detach()
+    n = values.shape[1]
+    narrow = values.float() if values.dtype == torch.float64 else values
+    exact = values.dtype == torch.float32 or (values.dtype == torch.float64 and torch.equal(narrow.double(), values))
+    if exact and n < 2**31:
+        key = _float_order(narrow)
+        if descending:
+            key.bitwise_not_()  # -1 - key: still 32 bits wide, the order exactly reversed
+        # In place where possible: a map batch is megabytes, and each new tensor costs page faults.
+        packed = key.long()
+        packed.bitwise_left_shift_(32).bitwise_or_(torch.arange(n, device=values.device, dtype=torch.int64))
+        packed = sort_packed(packed)
+        ordered = packed >> 32
+        order = packed.bitwise_and_(0xFFFFFFFF)
+    else:
+        ordered, order = torch.sort(values + 0.0, dim=1, descending=descending, stable=True)
+    runs = torch.ones(ordered.shape, dtype=torch.bool, device=values.device)
+    runs[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    return order, runs
+
+
+def sort_packed(keys: torch.Tensor) -> torch.Tensor:
+    """Each row of the int64 ``keys`` (R, F) sorted ascending: numpy's SIMD sort on the CPU (in
+    place when ``keys`` is contiguous, which it then returns), torch's elsewhere."""
+    if keys.device.type == "cpu":
+        keys = keys.contiguous()
+        keys.numpy().sort(axis=1)
+        return keys
+    return torch.sort(keys, dim=1).values
+
+
+def _float_order(values: torch.Tensor) -> torch.Tensor:
+    """int32 keys ordered as the float32 ``values`` (no NaN), with -0.0 and 0.0 equal."""
+    bits = (values + 0.0).contiguous().view(torch.int32)  # + 0.0 turns -0.0 into 0.0 (and copies)
+    # Negative floats order backwards in their bits: flipping all but the sign bit fixes that.
+    return bits.bitwise_xor_((bits >> 31).bitwise_and_(0x7FFFFFFF))
 
 
 def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -1,6 +1,6 @@
 """Reading a model's learned weights: a linear model's weight per input feature, the largest by
-absolute value, strongly correlated feature pairs (which can split a weight), and any Linear or
-Conv layer's weight array."""
+absolute value, strongly correlated feature pairs (which can split a weight), any parameterised
+layer's weight array, and a layer's weights arranged to draw (a matrix or kernel tiles, reordered)."""
 
 from __future__ import annotations
 
@@ -96,15 +96,128 @@ def correlated_features(
     return sorted(pairs, key=lambda pair: -abs(pair[2]))
 
 
-def layer_weights(model: nn.Module, layer: Any) -> np.ndarray:
-    """A Linear layer's (out, in) weight matrix or a Conv layer's (out, in, *kernel) kernels, as
-    a float32 numpy copy; ``layer`` is a submodule of ``model`` or its dotted name."""
+def layer_weights(model: nn.Module, layer: Any, parameter: str = "weight") -> np.ndarray:
+    """A layer's weights as a float32 numpy copy: a Linear layer's (out, in) matrix, a Conv
+    layer's (out, in, *kernel) kernels, or the ``parameter`` of any other layer that holds
+    parameters (a BatchNorm's (C,) scale, an Embedding's (num, dim) table, an attention layer's
+    ``in_proj_weight``); ``layer`` is a submodule of ``model`` or its dotted name."""
     name, module = resolve_layer(model, layer)
-    if not isinstance(module, _WEIGHTED_TYPES):
+    own = dict(module.named_parameters(recurse=False))
+    if not own:
+        weighted = weighted_layer_names(model)
         raise ExplainerError(
-            f"layer {name!r} is a {type(module).__name__}; layer_weights reads nn.Linear or nn.Conv1d/2d/3d layers"
+            f"layer {name!r} is a {type(module).__name__}, which holds no weights; layer_weights reads a layer "
+            f"with parameters: {weighted[:12]}{' ...' * (len(weighted) > 12)}"
         )
-    return module.weight.detach().to("cpu", torch.float32).numpy().copy()
+    if parameter not in own:
+        raise ExplainerError(
+            f"layer {name!r} ({type(module).__name__}) has no parameter {parameter!r}; its parameters are {list(own)}"
+        )
+    return own[parameter].detach().to("cpu", torch.float32).numpy().copy()
+
+
+def weighted_layer_names(model: nn.Module) -> list[str]:
+    """Dotted names of the layers that hold parameters of their own, in registration order."""
+    return [name for name, module in model.named_modules() if name and next(module.parameters(False), None) is not None]
+
+
+@dataclass(frozen=True)
+class LayerWeightView:
+    """One layer's weights arranged to draw (see :func:`layer_weight_view`).
+
+    kind: "matrix" (a Linear's or any 2-D weight: ``matrix`` is it, (out, in)), "tiles" (Conv
+    kernels: ``tiles`` is (out, in, height, width), the kernel of each output and input channel;
+    Conv1d kernels are one row high, Conv3d ones show their middle depth slice; ``matrix`` is each
+    kernel's L2 norm, (out, in)) or "vector" (a 1-D weight such as BatchNorm's scale, as one row).
+    row_order, column_order: the original index of each shown row (output) and column (input);
+    ``matrix`` and ``tiles`` are already reordered by them. bias: the bias, reordered like the
+    rows, or None.
+    """
+
+    layer: str
+    layer_type: str
+    kind: str
+    matrix: np.ndarray
+    tiles: np.ndarray | None
+    row_order: np.ndarray
+    column_order: np.ndarray
+    bias: np.ndarray | None
+    order: str | None
+
+
+WEIGHT_ORDERS = ("norm", "cluster")
+
+
+def layer_weight_view(
+    model: nn.Module, layer: Any, order: str | None = None, parameter: str = "weight"
+) -> LayerWeightView:
+    """A layer's weights as a heat map (a Linear's matrix), kernel tiles (a Conv's) or a row.
+
+    ``order`` reorders rows (outputs) and columns (inputs) so structure shows: None keeps the
+    layer's order; "norm" sorts each by its weights' L2 norm, largest first (the units that
+    matter most on top and left); "cluster" places similar rows (and columns) together, the leaf
+    order of a Ward hierarchical clustering of their weight vectors (scipy, with optimal leaf
+    ordering). Conv layers are ordered by whole kernels (rows: output channels, columns: input
+    channels).
+    """
+    if order is not None and order not in WEIGHT_ORDERS:
+        raise ExplainerError(f"order must be None or one of {WEIGHT_ORDERS}, got {order!r}")
+    name, module = resolve_layer(model, layer)
+    weights = layer_weights(model, layer, parameter).astype(np.float32)
+    bias_param = getattr(module, "bias", None)
+    bias = bias_param.detach().to("cpu", torch.float32).numpy().copy() if isinstance(bias_param, torch.Tensor) else None
+    if weights.ndim == 1:
+        columns = _order(weights[:, None], order)
+        return LayerWeightView(
+            name,
+            type(module).__name__,
+            "vector",
+            weights[None, columns],
+            None,
+            np.zeros(1, dtype=np.int64),
+            columns,
+            bias,
+            order,
+        )
+    if weights.ndim > 2 and isinstance(module, _WEIGHTED_TYPES):
+        if weights.ndim == 3:
+            weights = weights[:, :, None, :]
+        elif weights.ndim == 5:
+            weights = weights[:, :, weights.shape[2] // 2]
+    n_out, n_in = weights.shape[:2]
+    rows = _order(weights.reshape(n_out, -1), order)
+    columns = _order(weights.swapaxes(0, 1).reshape(n_in, -1), order)
+    weights = weights[rows][:, columns]
+    tiled = weights.ndim == 4
+    matrix = (
+        np.sqrt((weights.reshape(n_out, n_in, -1) ** 2).sum(-1)) if tiled else weights.reshape(n_out, n_in, -1)[..., 0]
+    )
+    if not tiled and weights.ndim != 2:
+        matrix = weights.reshape(n_out, -1)
+        columns = np.arange(matrix.shape[1])
+    return LayerWeightView(
+        name,
+        type(module).__name__,
+        "tiles" if tiled else "matrix",
+        matrix.astype(np.float32),
+        weights if tiled else None,
+        rows,
+        columns,
+        None if bias is None or bias.shape[0] != n_out else bias[rows],
+        order,
+    )
+
+
+def _order(vectors: np.ndarray, order: str | None) -> np.ndarray:
+    """The order of the rows of ``vectors`` (n, d) that ``order`` asks for, as original indices."""
+    n = vectors.shape[0]
+    if order is None or n < 2:
+        return np.arange(n)
+    if order == "norm":
+        return np.argsort(-np.linalg.norm(vectors, axis=1), kind="stable")
+    from scipy.cluster.hierarchy import leaves_list, linkage  # lazily: only clustering needs scipy
+
+    return leaves_list(linkage(vectors.astype(np.float64), method="ward", optimal_ordering=True)).astype(np.int64)
 
 
 def _feature_names(feature_names: Sequence[str] | None, n_features: int) -> list[str]:

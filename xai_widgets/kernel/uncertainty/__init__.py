@@ -3,6 +3,7 @@ sample (``Uncertainty``), and the uncertainty as a function to explain (``Uncert
 
 from .ensemble import Ensemble
 from .explain_uncertainty import UncertaintyOf
+from .predict import uncertainty_methods
 from .result import Uncertainty
 
-__all__ = ["Ensemble", "Uncertainty", "UncertaintyOf"]
+__all__ = ["Ensemble", "Uncertainty", "UncertaintyOf", "uncertainty_methods"]

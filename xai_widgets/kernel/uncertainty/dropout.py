@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..core.errors import ExplainerError
+from ..core.model_guard import walk_modules
 
 DROPOUT_TYPES: tuple[type[nn.Module], ...] = (
     nn.Dropout,
@@ -16,14 +17,19 @@ DROPOUT_TYPES: tuple[type[nn.Module], ...] = (
 )
 
 
-def dropout_modules(model: nn.Module) -> list[nn.Module]:
-    """The model's dropout modules with a non-zero rate, in registration order."""
-    return [m for m in model.modules() if isinstance(m, DROPOUT_TYPES) and getattr(m, "p", 0.0) > 0.0]
+def dropout_modules(model: nn.Module, modules: list[nn.Module] | None = None) -> list[nn.Module]:
+    """The model's dropout modules with a non-zero rate, in registration order (``modules``: the
+    model's modules, as ``walk_modules`` gives them, when the caller has them already)."""
+    return [
+        m
+        for m in (walk_modules(model) if modules is None else modules)
+        if isinstance(m, DROPOUT_TYPES) and getattr(m, "p", 0.0) > 0.0
+    ]
 
 
-def require_dropout(model: nn.Module) -> list[nn.Module]:
+def require_dropout(model: nn.Module, modules: list[nn.Module] | None = None) -> list[nn.Module]:
     """The model's dropout modules, or an error that says what to do when it has none."""
-    found = dropout_modules(model)
+    found = dropout_modules(model, modules)
     if not found:
         raise ExplainerError(
             f"MC dropout needs dropout modules with p > 0 (nn.Dropout, Dropout1d/2d/3d, AlphaDropout, "

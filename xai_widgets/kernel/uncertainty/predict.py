@@ -6,13 +6,23 @@ import numbers
 from typing import Any
 
 import torch
+from torch import nn
 
 from ..core.errors import ParameterError
 from ..core.runner import ModelRunner
-from .ensemble import ensemble_outputs
+from .dropout import dropout_modules
+from .ensemble import Ensemble, ensemble_outputs
 from .mc_dropout import mc_dropout_outputs
 
 METHODS = ("mc_dropout", "ensemble")
+
+
+def uncertainty_methods(model: nn.Module) -> tuple[str, ...]:
+    """The ``predict_uncertainty`` methods ``model`` supports: ``"ensemble"`` for an
+    ``xw.Ensemble``, ``"mc_dropout"`` when it has dropout modules with p > 0 (both for an
+    ensemble of dropout models); empty for a model with neither. The ensemble comes first."""
+    found = ("ensemble",) if isinstance(model, Ensemble) else ()
+    return found + (("mc_dropout",) if dropout_modules(model) else ())
 
 
 def check_request(method: Any, n_samples: Any, seed: Any) -> None:
@@ -29,9 +39,15 @@ def check_request(method: Any, n_samples: Any, seed: Any) -> None:
 
 
 def sample_outputs(
-    runner: ModelRunner, batch: torch.Tensor, method: str, n_samples: int, seed: int | None
+    runner: ModelRunner,
+    batch: torch.Tensor,
+    method: str,
+    n_samples: int,
+    seed: int | None,
+    modules: list[nn.Module] | None = None,
 ) -> torch.Tensor:
-    """Raw outputs (samples or members, N, outputs); progress goes to ``runner.progress``."""
+    """Raw outputs (samples or members, N, outputs); progress goes to ``runner.progress``.
+    ``modules``: the model's modules when the caller has walked them already."""
     if method == "ensemble":
         return ensemble_outputs(runner, batch)
-    return mc_dropout_outputs(runner, batch, int(n_samples), None if seed is None else int(seed))
+    return mc_dropout_outputs(runner, batch, int(n_samples), None if seed is None else int(seed), modules)

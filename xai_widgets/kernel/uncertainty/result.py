@@ -70,7 +70,7 @@ def summarise(raw: torch.Tensor, kind: str, method: str, seed: int | None, elaps
     """An :class:`Uncertainty` from the raw outputs (S, N, outputs) of S samples or members."""
     raw = raw.detach().float()
     predictions = sample_predictions(raw, kind)
-    std = predictions.std(0)
+    std, mean = torch.std_mean(predictions, dim=0)  # unbiased, as torch.std
     aleatoric = total = entropy = None
     if kind == "gaussian":
         variance = mean_variance(raw)
@@ -79,7 +79,7 @@ def summarise(raw: torch.Tensor, kind: str, method: str, seed: int | None, elaps
     elif kind == "classification":
         entropy = entropy_of_mean(predictions).cpu()
     return Uncertainty(
-        mean=predictions.mean(0).cpu(),
+        mean=mean.cpu(),
         std=std.cpu(),
         samples=predictions.cpu(),
         method=method,

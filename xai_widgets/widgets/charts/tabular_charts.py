@@ -34,6 +34,10 @@ def _f32(values) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.float32)
 
 
+# Opacity of the points outside a linked view's selection.
+FADED_OPACITY = 0.15
+
+
 class DataScatter:
     """The data set as points (two chosen columns); clicking one calls ``on_pick(index)``."""
 
@@ -83,6 +87,45 @@ class DataScatter:
         index = event.get("data", {}).get("index")
         if index is not None:
             self._on_pick(int(index))
+
+    def highlight(self, indices: Sequence[int]) -> None:
+        """Ring the points of ``indices`` (a selection from a linked view) in orange, on top of the
+        others, which fade (so the chart shows the selection, with the rest of the data set as
+        context); empty: no rings, nothing faded. The rings follow the points when the axes
+        change, and a click on a ring picks its sample."""
+        self.highlighted = np.asarray(list(indices), dtype=np.int64)
+        n_points = len(self.scatter.color)
+        if self.highlighted.size:
+            opacities = np.full(n_points, FADED_OPACITY)
+            opacities[self.highlighted] = 1.0
+            self.scatter.opacities = opacities.tolist()
+        else:
+            self.scatter.opacities = []
+        ring = getattr(self, "ring", None)
+        if ring is None:
+            self.ring = ring = bq.Scatter(
+                x=np.zeros(0, np.float32),
+                y=np.zeros(0, np.float32),
+                scales={"x": self.x_scale, "y": self.y_scale},
+                colors=["#e6550d"],
+                fill=False,
+                stroke_width=2.5,
+                default_size=70,
+            )
+            ring.on_element_click(self._ring_clicked)
+            self.figure.marks = [*self.figure.marks, ring]
+            self.scatter.observe(self._follow, names=["x", "y"])
+        self._follow()
+
+    def _follow(self, _change: dict | None = None) -> None:
+        with self.ring.hold_sync():
+            self.ring.x = _f32(np.asarray(self.scatter.x)[self.highlighted])
+            self.ring.y = _f32(np.asarray(self.scatter.y)[self.highlighted])
+
+    def _ring_clicked(self, _mark: bq.Scatter, event: dict) -> None:
+        index = event.get("data", {}).get("index")
+        if index is not None and 0 <= int(index) < self.highlighted.size:
+            self._on_pick(int(self.highlighted[int(index)]))
 
 
 def fit_value_axis(axis: bq.Axis, scale: bq.LinearScale, values: np.ndarray, include_zero: bool = True) -> None:

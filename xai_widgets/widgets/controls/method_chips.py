@@ -18,6 +18,13 @@ def check_methods(names: Iterable[str], specs: Mapping[str, MethodSpec]) -> list
     return listed
 
 
+def methods_for(data: str, specs: Mapping[str, MethodSpec], enabled: Iterable[str] = ()) -> dict[str, MethodSpec]:
+    """The methods that can explain ``data`` ("image", "table" or "sequence"), in registration
+    order, plus any the caller enabled by name (so an explicit choice still gets its chip)."""
+    asked = set(enabled)
+    return {name: spec for name, spec in specs.items() if spec.applies_to(data) or name in asked}
+
+
 def method_chips(
     specs: Mapping[str, MethodSpec], enabled: Iterable[str], on_toggle: Callable[[str, bool], None]
 ) -> dict[str, w.ToggleButton]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as w
+from traitlets import observe, validate
 
 from ...kernel import MethodSpec, ParamSpec
 
@@ -19,6 +20,8 @@ _STYLE = {"description_width": "90px"}
 _WINDOW_SIZES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 # Sliders beyond this many steps are too fine to drag: the range is cut there.
 _MAX_INT_SLIDER = 256
+# An object's option label is its repr, cut to what a dropdown shows.
+_MAX_LABEL = 60
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,58 @@ def _checkbox(param: ParamSpec, _context: ControlContext, common: dict[str, Any]
 
 @control_factory("choice")
 def _choice(param: ParamSpec, _context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
+    if param.accepts is not None:
+        return ObjectChoice(param.accepts, options=list(param.choices), value=param.default, **common)
     return w.Dropdown(options=list(param.choices), value=param.default, **common)
+
+
+class ObjectChoice(w.Dropdown):
+    """A dropdown of a choice's names that also takes an object of the ``accepts`` types as its value.
+
+    Such an object (set from Python: ``control.value = obj``, as an explorer's ``set_params`` does)
+    becomes one more option, labelled by its repr, and stays there to pick again; the names
+    remain. Adding it keeps the selection (a plain Dropdown jumps to its first option when its
+    options change, which would report a change the user never made).
+    """
+
+    def __init__(self, accepts: type | tuple[type, ...], **kwargs: Any) -> None:
+        self._accepts = accepts
+        self._appending = False
+        super().__init__(**kwargs)
+
+    @validate("value")
+    def _validate_value(self, proposal: Any) -> Any:
+        value = proposal.value
+        if isinstance(value, self._accepts) and not any(option is value for option in self._options_values):
+            self._append(value)
+        return super()._validate_value(proposal)
+
+    @observe("options")
+    def _propagate_options(self, change: Any) -> None:
+        if not self._appending:
+            super()._propagate_options(change)
+            return
+        # Only an option was appended: the selected index still points at the same option.
+        self.set_trait("_options_labels", tuple(label for label, _ in self._options_full))
+        self._options_values = tuple(value for _, value in self._options_full)
+
+    def _append(self, value: Any) -> None:
+        labels = {label for label, _ in self._options_full}
+        label = _object_label(value)
+        count = 1
+        while label in labels:  # labels pick the option in the browser: keep them unique
+            count += 1
+            label = f"{_object_label(value)} ({count})"
+        self._appending = True
+        try:
+            self.options = (*self._options_full, (label, value))
+        finally:
+            self._appending = False
+
+
+def _object_label(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_LABEL else text[: _MAX_LABEL - 1] + "…"
 
 
 @control_factory("int")

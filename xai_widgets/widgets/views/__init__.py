@@ -9,7 +9,13 @@ from .feature_sweep_panel import SweepPanel
 from .heatmap_view import HeatmapView
 from .image_explorer import ImageExplorer, explore
 from .image_sweep_explorer import ImageSweepExplorer
+from .link_samples import link_samples
+from .model_report import ModelReport
 from .sanity_check_view import SanityCheckView
+from .selection_link import SelectionLink, link_selection
+from .sequence_designer import SequenceDesigner
+from .sequence_explorer import SequenceExplorer
+from .surrogate_view import SurrogateView
 from .sweep_explorer import SweepExplorer
 from .tabular_explorer import TabularExplorer
 from .training_monitor import TrainingMonitor
@@ -25,7 +31,12 @@ __all__ = [
     "HeatmapView",
     "ImageExplorer",
     "ImageSweepExplorer",
+    "ModelReport",
     "SanityCheckView",
+    "SelectionLink",
+    "SequenceDesigner",
+    "SequenceExplorer",
+    "SurrogateView",
     "SweepExplorer",
     "SweepPanel",
     "TabularExplorer",
@@ -34,4 +45,6 @@ __all__ = [
     "WeightsView",
     "compare",
     "explore",
+    "link_samples",
+    "link_selection",
 ]

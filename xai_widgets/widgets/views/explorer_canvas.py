@@ -11,6 +11,8 @@ samples                       Array uint8 (N, H, W, 3): gallery thumbnails of th
 sample_labels                 list of {"true": str|None, "predicted": str, "correct": bool|None}
 sample_index                  int, the selected sample (JS writes: gallery click, arrow keys); a value
                               outside 0..N-1 raises TraitError and never reaches the view
+shown_samples                 list of int: the samples the gallery shows (a selection made in a linked
+                              view, e.g. a ModelReport's confusion cell); empty: all of them
 image                         Array uint8 (H, W, 3): the selected sample as the model sees it now
                               (after edits), shown under every panel
 mask                          Array uint8 (H, W): ground-truth mask of the selected sample; empty
@@ -71,6 +73,7 @@ class ExplorerCanvas(DisplayTraits, anywidget.AnyWidget):
     samples = Array().tag(sync=True)
     sample_labels = t.List(t.Dict()).tag(sync=True)
     sample_index = t.Int(0).tag(sync=True)
+    shown_samples = t.List(t.Int()).tag(sync=True)
     # The gallery's length, which bounds sample_index; not synced (JS knows it from samples).
     n_samples = t.Int(0)
 

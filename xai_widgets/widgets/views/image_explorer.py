@@ -16,11 +16,12 @@ from ...kernel import Explainer, ExplainerError, apply_edits, registered_methods
 from ..base.view import BaseView, Cancelled, Work
 from ..base.wire import to_display_uint8, to_wire
 from ..charts.image_charts import PixelChart, PredictionChart
-from ..controls.method_chips import check_methods, method_chips, toggled
+from ..controls.method_chips import check_methods, method_chips, methods_for, toggled
 from ..controls.param_controls import MethodControls
 from .compare import DEFAULT_LINKS, Comparison
 from .evaluation_panel import EvaluationPanel
 from .explorer_canvas import ExplorerCanvas
+from .prediction_spread import PredictionSpread, predict_spread, resolve_uncertainty
 from .units import method_units
 
 DEFAULT_METHODS = ("saliency", "integrated_gradients", "grad_cam")
@@ -48,6 +49,11 @@ class ImageExplorer(BaseView):
             explanation metrics for the current sample; the user opens it with its button).
         metrics, metric_params: the panel's metrics (default: localisation when there are
             masks, complexity, deletion and insertion curves) and their parameters by metric.
+        uncertainty: error bars on the prediction chart. "auto" (default): on when the model
+            supports them, an ``xw.Ensemble`` (its members) or a model with dropout (30 MC
+            dropout samples from a fixed seed, so a repaint is stable); the bars are then the
+            mean over the samples and the error bars ±1 std. "mc_dropout" or "ensemble": that
+            estimate (an ExplainerError if the model has none); None or False: plain bars.
 
     The state lives in ``explorer.canvas`` traits (``sample_index``, ``target``,
     ``clicked_pixel``, ``enabled_methods``, ``edits`` and the display traits), which can be
@@ -75,13 +81,15 @@ class ImageExplorer(BaseView):
         evaluate: bool = False,
         metrics: Sequence[str] | None = None,
         metric_params: dict[str, dict[str, Any]] | None = None,
+        uncertainty: str | bool | None = "auto",
     ) -> None:
         self.explainer = explainer
+        self.uncertainty = resolve_uncertainty(explainer, uncertainty)
         self.images = _as_images(images)
         self.labels = None if labels is None else torch.as_tensor(labels).flatten().long().cpu()
         self.masks = None if masks is None else _as_masks(masks, self.images)
-        self.specs = registered_methods()
         enabled = list(DEFAULT_METHODS if methods is None else methods)
+        self.specs = methods_for("image", registered_methods(), enabled)
         check_methods(enabled, self.specs)
 
         probabilities = explainer.predict(self.images)
@@ -100,6 +108,7 @@ class ImageExplorer(BaseView):
         self._image_key: tuple | None = None
         self._image: torch.Tensor | None = None
         self._probabilities: torch.Tensor | None = None
+        self._spread: PredictionSpread | None = None
         self._class_gradients: tuple[tuple | None, torch.Tensor] | None = None
 
         self._init_gallery(probabilities)
@@ -114,7 +123,9 @@ class ImageExplorer(BaseView):
         )
         self.target_menu.add_class("xw-target-menu")
         self.target_menu.observe(self._target_picked, names="value")
-        self.prediction_chart = PredictionChart(self.class_names, self._pick_target, top_k)
+        self.prediction_chart = PredictionChart(
+            self.class_names, self._pick_target, top_k, spread=self.uncertainty is not None
+        )
         self.method_chart = PixelChart(
             "Pixel, per method", "value / max |map|", horizontal=True, value_range=(-1.0, 1.0)
         )
@@ -129,7 +140,7 @@ class ImageExplorer(BaseView):
         }
         self._controls_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
         self.evaluation = EvaluationPanel(self.masks is not None, self.refresh, metrics, metric_params, open=evaluate)
-        charts = [self.prediction_chart.figure, self.method_chart.figure, self.class_chart.figure]
+        charts = [self.prediction_chart.widget, self.method_chart.figure, self.class_chart.figure]
         self.set_parts(
             [
                 w.HBox(list(self.chips.values()), layout=w.Layout(flex_flow="row wrap")),
@@ -326,7 +337,7 @@ class ImageExplorer(BaseView):
             held.enter_context(self.canvas.hold_sync())
             image_key = self._update_image(errors)
             work.check()
-            target = self._update_prediction()
+            target = self._update_prediction(work)
             for method in sorted(self.canvas.enabled_methods, key=lambda m: self.expected_seconds(m)):
                 work.check()
                 params = {**self.specs[method].defaults(), **self._params.get(method, {})}
@@ -421,20 +432,27 @@ class ImageExplorer(BaseView):
             errors.append(f"could not apply the edit: {error}")
             image = self.images[index]
         self._image, self._image_key = image, key
-        self._probabilities = None
+        self._probabilities = self._spread = None
         self.canvas.image = to_wire(to_display_uint8(image), "uint8")
         if self.masks is not None:
             self.canvas.mask = to_wire(self.masks[index], "uint8")
         return key
 
-    def _update_prediction(self) -> int:
+    def _update_prediction(self, work: Work) -> int:
         assert self._image is not None
         if self._probabilities is None:
             self._probabilities = self.explainer.predict(self._image[None])[0]
+        if self.uncertainty is not None and self._spread is None:
+            # In the same job as the prediction, once per image: a model without support pays nothing.
+            self._spread = predict_spread(work, self.explainer, self._image[None], self.uncertainty)
         probabilities = self._probabilities.numpy()
         chosen = self._is_class(self.canvas.target)
         target = self.canvas.target if chosen else int(probabilities.argmax())
-        self.prediction_chart.show(probabilities, target)
+        if self._spread is None:
+            self.prediction_chart.show(probabilities, target)
+        else:
+            spread = self._spread
+            self.prediction_chart.show(spread.mean, target, spread.std, spread.describe())
         self._show_target_options(probabilities)
         how = "chosen" if chosen else "predicted"
         self.canvas.target_label = f"{self.class_names[target]} ({how}, {_probability(probabilities[target])})"

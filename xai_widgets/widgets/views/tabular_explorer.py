@@ -16,15 +16,18 @@ import traitlets
 
 from ...kernel import DatasetAttribution, Explainer, ExplainerError, dataset_attribution, registered_methods
 from ..base.view import BaseView, Work
+from ..charts.image_charts import PredictionChart
 from ..charts.tabular_charts import DataScatter, FeatureBars, SummaryPlot, Waterfall, format_value
-from ..controls.method_chips import check_methods, method_chips, toggled
+from ..controls.method_chips import check_methods, method_chips, methods_for, toggled
 from ..controls.param_controls import MethodControls
 from .feature_sweep_panel import SweepPanel, as_table
+from .prediction_spread import PredictionSpread, predict_spread, resolve_uncertainty
 
 DEFAULT_METHODS = ("gradient", "grad_x_input", "integrated_gradients")
 # Grad-CAM needs convolution layers, which a tabular model rarely has: no chip unless asked for.
-_NOT_TABULAR_FAMILIES = ("cam",)
 _SUMMARY_ROWS = 10
+# Classes the prediction chart shows at most (the top ones, and the explained one).
+_PREDICTION_CLASSES = 10
 _JITTER = 0.3
 
 
@@ -45,6 +48,15 @@ class TabularExplorer(BaseView):
             labels ("bmi = 31.2") and the sweep's axis then read in original units; the model
             still gets the standardised ``X``. ``to_original``, instead: a function from a
             standardised (F,) row to original units. Without either, values are shown as in ``X``.
+        uncertainty: error bars on the prediction chart. "auto" (default): on when the model
+            supports them, an ``xw.Ensemble`` (its members) or a model with dropout (30 MC
+            dropout samples from a fixed seed, so a repaint is stable); the bars are then the
+            mean over the samples and the error bars ±1 std. "mc_dropout" or "ensemble": that
+            estimate (an ExplainerError if the model has none); None or False: plain bars.
+
+    The prediction chart shows the selected row's prediction (at the sweep's slider value while
+    it moves): class probabilities (a click on a class's column explains that class) or the
+    regression output.
 
     Each method's bars are sorted by |attribution|, largest on top, each labelled with the
     feature's value. The waterfall (method chosen in its dropdown) runs from the base value
@@ -63,6 +75,9 @@ class TabularExplorer(BaseView):
     """
 
     sample_index = traitlets.Int(0).tag(sync=True)
+    # The samples a linked view selected (a ModelReport cell, a surrogate leaf), ringed in the
+    # data scatter; empty: none.
+    shown_samples = traitlets.List(traitlets.Int()).tag(sync=True)
     target = traitlets.Int(-1).tag(sync=True)
     enabled_methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
     global_method = traitlets.Unicode("").tag(sync=True)
@@ -84,18 +99,16 @@ class TabularExplorer(BaseView):
         feature_means: Any = None,
         feature_scales: Any = None,
         to_original: Callable[[np.ndarray], np.ndarray] | None = None,
+        uncertainty: str | bool | None = "auto",
     ) -> None:
         self.explainer = explainer
+        self.uncertainty = resolve_uncertainty(explainer, uncertainty)
         self.X = as_table(X)
         self.y = None if y is None else torch.as_tensor(np.asarray(y)).flatten().cpu()
         if self.y is not None and len(self.y) != len(self.X):
             raise ExplainerError(f"y has {len(self.y)} entries for {len(self.X)} rows of X")
         enabled = list(DEFAULT_METHODS if methods is None else methods)
-        self.specs = {
-            name: spec
-            for name, spec in registered_methods().items()
-            if spec.family not in _NOT_TABULAR_FAMILIES or name in enabled
-        }
+        self.specs = methods_for("table", registered_methods(), enabled)
         check_methods(enabled, self.specs)
 
         self.sweep = SweepPanel(
@@ -153,12 +166,25 @@ class TabularExplorer(BaseView):
         self.waterfall_state: dict[str, Any] = {}
         self._waterfall_key: tuple | None = None
         self._output_at: tuple[Any, float] = (None, 0.0)
+        self.prediction_chart = PredictionChart(
+            ["prediction"] if self.regression else self.class_names,
+            self._pick_target,
+            top_k=1 if self.regression else _PREDICTION_CLASSES,
+            value_label="prediction" if self.regression else "probability",
+            value_range=None if self.regression else (0.0, 1.0),
+            pickable=not self.regression,
+            spread=self.uncertainty is not None,
+        )
+        self.prediction_chart.figure.add_class("xw-tabular-prediction")
+        self.spread: PredictionSpread | None = None
+        self._prediction_key: tuple | None = None
         self._build_layout()
         self.add_class("xw-tabular-explorer")
 
         traitlets.link((self, "sample_index"), (self.sweep, "sample_index"))
         traitlets.link((self, "target"), (self.sweep, "target"))
         self.observe(self._sample_changed, names="sample_index")
+        self.observe(self._shown_changed, names="shown_samples")
         self.observe(self._methods_changed, names="enabled_methods")
         self.observe(self._axes_changed, names=["x_column", "y_column"])
         self.observe(self._on_target, names="target")
@@ -238,6 +264,7 @@ class TabularExplorer(BaseView):
             layout=w.Layout(max_width="560px"),
         )
         data_view = w.VBox([w.HBox([self.x_dropdown, self.y_dropdown]), self.data_scatter.figure])
+        prediction_view = w.VBox([self.prediction_chart.widget])
         global_view = w.VBox(
             [
                 w.HTML("<b>Over the whole data set</b>"),
@@ -249,7 +276,7 @@ class TabularExplorer(BaseView):
             [
                 w.HBox([*self.chips.values(), self.target_dropdown], layout=w.Layout(flex_flow="row wrap")),
                 self.status_label,
-                w.HBox([data_view, self._bars_box], layout=w.Layout(flex_flow="row wrap")),
+                w.HBox([data_view, prediction_view, self._bars_box], layout=w.Layout(flex_flow="row wrap")),
                 waterfall_view,
                 self.sweep,
                 self._controls_box,
@@ -286,6 +313,13 @@ class TabularExplorer(BaseView):
         self.data_scatter.select(change["new"])
         self.refresh()
 
+    def _shown_changed(self, change: dict) -> None:
+        if any(not 0 <= i < len(self.X) for i in change["new"]):
+            self.error = f"shown_samples must be rows of X, 0..{len(self.X) - 1}"
+            self.shown_samples = change["old"]
+            return
+        self.data_scatter.highlight(change["new"])
+
     def _on_target(self, _change: dict) -> None:
         self.refresh()
 
@@ -303,6 +337,10 @@ class TabularExplorer(BaseView):
 
     def _pick_sample(self, index: int) -> None:
         self.sample_index = index
+
+    def _pick_target(self, class_index: int) -> None:
+        if not self.regression:
+            self.target = class_index
 
     def _global_picked(self, change: dict) -> None:
         if change["new"]:
@@ -346,6 +384,7 @@ class TabularExplorer(BaseView):
         target = self.sweep.resolved_target()
         where = (point.numpy().tobytes(), target)
         errors: list[str] = []
+        self._update_prediction(work, point, target)
         original = self.sweep.original_row(point)
         shown = original if original is not None else point[0].numpy()
         for method in list(self.enabled_methods):
@@ -375,6 +414,21 @@ class TabularExplorer(BaseView):
         work.check()
         self._update_waterfall(work, point, target, shown)
         return errors
+
+    def _update_prediction(self, work: Work, point: torch.Tensor, target: int) -> None:
+        """The prediction chart at ``point``: plain, or with the spread over MC samples or members
+        (in the same job as the attributions, once per point: a model without support pays one
+        forward pass)."""
+        key = (point.numpy().tobytes(), target)
+        if key == self._prediction_key:
+            return
+        if self.uncertainty is None:
+            self.spread = None
+            self.prediction_chart.show(self.explainer.predict(point)[0].numpy(), target)
+        else:
+            self.spread = predict_spread(work, self.explainer, point, self.uncertainty)
+            self.prediction_chart.show(self.spread.mean, target, self.spread.std, self.spread.describe())
+        self._prediction_key = key
 
     def _update_waterfall(self, work: Work, point: torch.Tensor, target: int, shown: np.ndarray) -> None:
         method = self.waterfall_method

@@ -60,6 +60,11 @@ class UncertaintyView(BaseView):
 
     Synced traits: ``sample_index``, ``n_samples``, ``method``; and the base's ``status``,
     ``error``, ``elapsed_ms``... Kernel calls run on the view's worker, latest-wins.
+
+    Linked to an explorer on the same data (same samples, same order), a click in either selects
+    the sample in both: ``xw.link_samples(view, explorer)`` (an ImageExplorer's selected sample is
+    its canvas's ``sample_index``, which the helper finds), or for two views with a
+    ``sample_index`` trait each, ``traitlets.link((view, "sample_index"), (explorer, "sample_index"))``.
     """
 
     sample_index = traitlets.Int(0).tag(sync=True)

@@ -183,7 +183,13 @@ class WeightsView(BaseView):
             bq.Axis(scale=row_scale, orientation="vertical", label="output", num_ticks=0),
             bq.ColorAxis(scale=self.color_scale, orientation="vertical", side="right"),
         ]
-        kind = "kernels (row: output channel, column: input channel)" if conv else "weight matrix (out x in)"
+        kind = (
+            "kernels (row: output channel, column: input channel)"
+            if conv
+            else "weight per channel"
+            if weights.ndim == 1
+            else "weight matrix (out x in)"
+        )
         self.figure = bq.Figure(
             marks=[self.heatmap],
             axes=axes,
@@ -244,7 +250,10 @@ def _top_k_table(weights: Sequence, flagged: set[str]) -> str:
 
 def _as_grid(weights: np.ndarray) -> np.ndarray:
     """A 2-D array to draw: a Linear's matrix as it is; Conv kernels (out, in, *k) as a mosaic
-    of tiles, one per (output, input) channel pair, separated by a line of zeros (neutral)."""
+    of tiles, one per (output, input) channel pair, separated by a line of zeros (neutral); a 1-D
+    weight (a BatchNorm's scale) as one row."""
+    if weights.ndim == 1:
+        return weights[None, :].astype(np.float64)
     if weights.ndim == 2:
         return weights.astype(np.float64)
     if weights.ndim == 3:  # Conv1d: each kernel a one-row tile

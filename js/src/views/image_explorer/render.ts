@@ -7,7 +7,7 @@
  *   .xw-explorer[data-tool][data-disconnected] > .xw-disconnected-banner (shown without a live comm)
  *   .xw-explorer[data-tool]            > .xw-explorer-header > .xw-target-label, .xw-explorer-status[data-status]
  *   .xw-explorer-error (Python's error), .xw-message (front-end decoding problems)
- *   .xw-gallery > .xw-gallery-item[data-index][data-correct=correct|wrong|unknown](.xw-selected)
+ *   .xw-gallery[data-shown] > .xw-gallery-item[data-index][hidden: not among shown_samples][data-correct=correct|wrong|unknown](.xw-selected)
  *   .xw-toolbar[data-fill] > .xw-tool[data-tool=none|paint|erase|rectangle](.xw-active), select.xw-edit-fill,
  *                 .xw-brush-radius, .xw-brush-color, .xw-reset
  *   .xw-display-controls[data-mode] > select.xw-display-mode, select.xw-colormap, select.xw-sign, input.xw-clip, input.xw-opacity,
@@ -38,6 +38,7 @@ const WATCHED: (keyof ExplorerTraits)[] = [
   "samples",
   "sample_labels",
   "sample_index",
+  "shown_samples",
   "image",
   "mask",
   "show_mask",
@@ -101,7 +102,7 @@ export function renderExplorer({ model, el }: { model: AnyModel<ExplorerTraits>;
     header.update(read);
     const imageProblem = image.update(read("image"));
     const hasMask = wireByteLength(read("mask")) > 0;
-    gallery.update(read("samples"), read("sample_labels"), read("sample_index") ?? 0);
+    gallery.update(read("samples"), read("sample_labels"), read("sample_index") ?? 0, read("shown_samples") ?? []);
     toolbar.sync(read);
     controls.sync(read, hasMask);
     const tool = read("edit_tool");

@@ -29,6 +29,8 @@ export interface ExplorerTraits {
   samples: WireArray | null;
   sample_labels: SampleLabel[];
   sample_index: number;
+  /** The samples the gallery shows (a selection from a linked view); empty: all. */
+  shown_samples: number[];
   image: WireArray | null;
   mask: WireArray | null;
   show_mask: boolean;

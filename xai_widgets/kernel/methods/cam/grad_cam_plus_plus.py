@@ -14,7 +14,7 @@ from .base import CAM_PARAMS, gradient_cam, signed_unless_relu, spatial_dims, we
 _EPS = 1e-6
 
 
-@method("grad_cam_plus_plus", family="cam", params=list(CAM_PARAMS), signed=signed_unless_relu)
+@method("grad_cam_plus_plus", family="cam", params=list(CAM_PARAMS), signed=signed_unless_relu, inputs="spatial")
 def grad_cam_plus_plus(
     runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, layer: Any, relu: bool
 ) -> tuple[torch.Tensor, None]:

@@ -11,7 +11,7 @@ from ...core.runner import ModelRunner
 from .base import CAM_PARAMS, gradient_cam, signed_unless_relu
 
 
-@method("hires_cam", family="cam", params=list(CAM_PARAMS), signed=signed_unless_relu)
+@method("hires_cam", family="cam", params=list(CAM_PARAMS), signed=signed_unless_relu, inputs="spatial")
 def hires_cam(
     runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, layer: Any, relu: bool
 ) -> tuple[torch.Tensor, None]:

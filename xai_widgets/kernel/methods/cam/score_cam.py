@@ -22,7 +22,7 @@ from .base import (
 _EPS = 1e-8
 
 
-@method("score_cam", family="cam", params=list(CAM_PARAMS), signed=signed_unless_relu)
+@method("score_cam", family="cam", params=list(CAM_PARAMS), signed=signed_unless_relu, inputs="spatial")
 def score_cam(
     runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, layer: Any, relu: bool
 ) -> tuple[torch.Tensor, None]:

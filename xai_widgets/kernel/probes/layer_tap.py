@@ -1,0 +1,217 @@
+"""Forward hooks that read one layer's output: recorded, in the autograd graph with the forward
+stopped at the layer, or swapped for a leaf so that gradients with respect to it stop there."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..core.errors import ExplainerError, NotDifferentiableError, ParameterError, UnsupportedLayerError
+from ..core.layers import resolve_layer
+from ..core.runner import ModelRunner
+
+# (layer name, sample shape) -> the layer's output shape per sample, per runner: probed once.
+_OUTPUT_SHAPES: weakref.WeakKeyDictionary[ModelRunner, dict[tuple, tuple[int, ...]]] = weakref.WeakKeyDictionary()
+
+
+class _LayerReached(Exception):
+    """Raised by a hook to end a forward pass once the layer's output is in hand (a plain
+    Exception, so the runner's own error translation lets it through)."""
+
+
+class LayerTap:
+    """One layer of the runner's model (``layer``: a module or its dotted name).
+
+    Every reading assumes the layer runs once per forward pass; :meth:`output_shape` checks that
+    with one probe pass per input shape and says what to do when it does not.
+    """
+
+    def __init__(self, runner: ModelRunner, layer: Any) -> None:
+        self.runner = runner
+        self.name, self.module = resolve_layer(runner.model, layer)
+
+    # ---- the probe ----------------------------------------------------------------------------
+    def output_shape(self, sample_shape: torch.Size) -> tuple[int, ...]:
+        """The layer's output shape for one sample of ``sample_shape`` (no batch dim)."""
+        known = _OUTPUT_SHAPES.setdefault(self.runner, {})
+        key = (self.name, tuple(sample_shape))
+        if key not in known:
+            outputs: list[Any] = []
+            with self._hooked(lambda _m, _i, out: outputs.append(out)), torch.no_grad():
+                self.runner.forward(torch.zeros((1, *sample_shape), device=self.runner.device))
+            self._check_calls(outputs)
+            known[key] = tuple(outputs[0].shape[1:])
+        return known[key]
+
+    def _check_calls(self, outputs: list[Any]) -> None:
+        kind = type(self.module).__name__
+        if not outputs:
+            raise ExplainerError(
+                f"layer {self.name!r} ({kind}) does not run in the model's forward pass; pick a layer that does"
+            )
+        if len(outputs) > 1:
+            raise ExplainerError(
+                f"layer {self.name!r} ({kind}) runs {len(outputs)} times in one forward pass (one module used in "
+                "several places), so its output is ambiguous; give each use its own module, or pick another layer"
+            )
+        if not isinstance(outputs[0], torch.Tensor):
+            raise UnsupportedLayerError(
+                f"layer {self.name!r} ({kind}) returns a {type(outputs[0]).__name__}, not a tensor; pick a layer "
+                "whose output is one tensor"
+            )
+
+    # ---- readings -----------------------------------------------------------------------------
+    def output(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer's output for ``x`` without gradients; the forward stops at the layer."""
+        with torch.no_grad():
+            return self.output_with_graph(x).detach()
+
+    def output_with_graph(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer's output for ``x`` in the autograd graph (when ``x`` requires grad); the
+        forward stops at the layer, since nothing after it is needed."""
+        caught: list[torch.Tensor] = []
+
+        def stop(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
+            caught.append(output)
+            raise _LayerReached
+
+        with self._hooked(stop), contextlib.suppress(_LayerReached):
+            self.runner.forward(x)
+        return caught[0]
+
+    def input(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer's input (its first positional argument) for ``x``, without gradients; the
+        forward stops at the layer."""
+        caught: list[Any] = []
+
+        def stop(_module: nn.Module, args: tuple[Any, ...]) -> None:
+            caught.append(args[0] if args else None)
+            raise _LayerReached
+
+        handle = self.module.register_forward_pre_hook(stop)
+        try:
+            with torch.no_grad(), contextlib.suppress(_LayerReached):
+                self.runner.forward(x)
+        finally:
+            handle.remove()
+        if not isinstance(caught[0], torch.Tensor):
+            raise UnsupportedLayerError(
+                f"layer {self.name!r} ({type(self.module).__name__}) takes no tensor as its first argument"
+            )
+        return caught[0].detach()
+
+    def output_and_gradient(
+        self, x: torch.Tensor, target: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The layer's output for ``x``, the gradient of each sample's target output with respect
+        to it, and the target outputs.
+
+        The output is swapped for a leaf that requires grad, so the backward pass ends at the
+        layer; the model continues on a copy, so in-place operations after the layer
+        (``ReLU(inplace=True)``, ``out += x``) change the copy and not the recorded output.
+        """
+        leaves: list[torch.Tensor] = []
+
+        def swap(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> torch.Tensor:
+            leaf = output.detach().requires_grad_(True)
+            leaves.append(leaf)
+            return leaf.clone()
+
+        with self._hooked(swap), torch.enable_grad():
+            scores = self.runner.forward(x).gather(1, target[:, None]).squeeze(1)
+            (leaf,) = leaves
+            if not scores.requires_grad:
+                raise NotDifferentiableError(
+                    f"the model's output does not depend differentiably on layer {self.name!r}; "
+                    "pick a layer on the path to the output"
+                )
+            (grad,) = torch.autograd.grad(scores.sum(), leaf, allow_unused=True)
+        if grad is None:
+            grad = torch.zeros_like(leaf)
+        return leaf.detach(), grad, scores.detach()
+
+    def unit_jacobian(
+        self, x: torch.Tensor, neuron: tuple[int, ...], downstream: LayerTap | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each sample's unit ``neuron`` of this layer and the derivative of every unit of
+        ``downstream`` (a later layer; None: the model's outputs) with respect to it, (N, ...).
+
+        One Jacobian column by the double-backward trick: g = J^T v is linear in a dummy v, so
+        the gradient of g's entry for the unit with respect to v is J's column for the unit. The
+        forward stops at ``downstream``.
+        """
+        leaves: list[torch.Tensor] = []
+        caught: list[torch.Tensor] = []
+
+        def swap(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> torch.Tensor:
+            leaf = output.detach().requires_grad_(True)
+            leaves.append(leaf)
+            return leaf.clone()
+
+        def stop(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
+            caught.append(output)
+            raise _LayerReached
+
+        with contextlib.ExitStack() as stack, torch.enable_grad():
+            stack.enter_context(self._hooked(swap))
+            if downstream is None:
+                caught.append(self.runner.forward(x))
+            else:
+                stack.enter_context(downstream._hooked(stop))
+                with contextlib.suppress(_LayerReached):
+                    self.runner.forward(x)
+            if not leaves or not caught:
+                raise ExplainerError(
+                    f"layer {downstream.name if downstream else 'output'!r} comes before layer {self.name!r} in the "
+                    "forward pass; pick a later layer"
+                )
+            (leaf,), (out,) = leaves, caught
+            index: tuple[Any, ...] = (slice(None), *neuron)
+            unit = leaf.detach()[index]
+            if not out.requires_grad:
+                return unit, torch.zeros_like(out.detach())
+            dummy = torch.zeros_like(out, requires_grad=True)
+            (transposed,) = torch.autograd.grad(out, leaf, grad_outputs=dummy, create_graph=True, allow_unused=True)
+            if transposed is None or not transposed.requires_grad:
+                return unit, torch.zeros_like(out.detach())
+            (column,) = torch.autograd.grad(transposed[index].sum(), dummy, allow_unused=True)
+        return unit, torch.zeros_like(out.detach()) if column is None else column
+
+    @contextlib.contextmanager
+    def _hooked(self, hook: Callable[..., Any]) -> Iterator[None]:
+        handle = self.module.register_forward_hook(hook)
+        try:
+            yield
+        finally:
+            handle.remove()
+
+
+def neuron_index(neuron: Any, shape: tuple[int, ...], layer: str) -> tuple[int, ...]:
+    """``neuron`` (an int, or a tuple of ints into the layer's per-sample output ``shape``) as a
+    full tuple index; an int into a layer with several output dims counts in row-major order."""
+    size = math.prod(shape)
+    if isinstance(neuron, numbers.Integral) and not isinstance(neuron, bool):
+        if not -size <= int(neuron) < size:
+            raise ParameterError(
+                f"neuron {neuron} is out of range: layer {layer!r} has {size} units per sample (output shape "
+                f"{list(shape)}); pass an int below {size} or a tuple index into that shape"
+            )
+        flat = int(neuron) % size
+        return tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), shape))
+    if isinstance(neuron, (tuple, list)) and all(
+        isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in neuron
+    ):
+        if len(neuron) != len(shape) or not all(-n <= i < n for i, n in zip(neuron, shape, strict=True)):
+            raise ParameterError(
+                f"neuron {tuple(neuron)} does not index layer {layer!r}'s output shape {list(shape)} (per sample, "
+                f"without the batch dim): give {len(shape)} indices, each within its dim, or a flat int"
+            )
+        return tuple(int(i) % n for i, n in zip(neuron, shape, strict=True))
+    raise ParameterError(f"neuron must be an int or a tuple of ints, got {neuron!r}")
