@@ -21,6 +21,10 @@ from .selection_link import SelectionLink, link_selection
 MAX_DEPTH = 6
 
 
+# Indentation of each level of the tree's outline.
+INDENT_PX = 22
+
+
 class SurrogateView(BaseView):
     """A global tree surrogate of a tabular model, and its leaves as selections.
 
@@ -32,7 +36,8 @@ class SurrogateView(BaseView):
         max_depth: the tree's depth (the slider changes it, 1 to 6).
         seed: the held-out split's and the tree's seed.
 
-    Each split reads "feature ≤ threshold?" with the fitted samples reaching it (n; left: yes);
+    Each split reads "feature ≤ threshold?" with the fitted samples reaching it (n), its "yes"
+    branch first, indented under it;
     each leaf gives the class the tree predicts there (or the value, for regression), its purity
     (the share of the leaf's samples for which the network predicts that class) and its samples
     among all of X (n). The fidelity is
@@ -177,9 +182,10 @@ class SurrogateView(BaseView):
         self.fidelity_label.value = (
             f"<div class='xw-surrogate-fidelity'>fidelity ({measure}): "
             f"<b>{surrogate.fidelity:.1%}</b> on {len(surrogate.fit_index)} fitted samples, <b>{held_out}</b>"
-            "<div class='xw-muted' style='font-size:11px'>Splits: feature ≤ threshold? (n fitted samples; left:"
-            " yes). Leaves: the tree's answer, its purity (the share of the leaf's samples the network gives"
-            " that class too) and n, its samples in X; click a leaf to select them.</div></div>"
+            "<div class='xw-muted' style='font-size:11px'>Splits: feature ≤ threshold? (n fitted samples), its"
+            " 'yes' branch first, indented under it. Leaves: the tree's answer, its purity (the share of the"
+            " leaf's samples the network gives that class too) and n, its samples in X; click a leaf to select"
+            " them.</div></div>"
         )
         self.leaf_buttons = {}
         self.tree_box.children = [self._node(surrogate, 0, "")]
@@ -188,30 +194,32 @@ class SurrogateView(BaseView):
             f"<pre style='font-size:11px;white-space:pre-wrap;margin:2px 0'>{html.escape(surrogate.rules)}</pre></div>"
         )
 
-    def _node(self, surrogate: performance.Surrogate, node: int, branch: str) -> w.Widget:
-        """The subtree under ``node``: its split over its two children, or a leaf button."""
+    def _node(self, surrogate: performance.Surrogate, node: int, branch: str, depth: int = 0) -> w.Widget:
+        """The subtree under ``node`` as an indented outline (one row per split or leaf, children
+        under their split, "yes" first): it fits a notebook column at any depth, where a tree
+        drawn side by side doubles in width with every level."""
         structure = surrogate.tree.tree_
         left, right = int(structure.children_left[node]), int(structure.children_right[node])
+        indent = f"padding-left:{depth * INDENT_PX}px"
         edge = (
-            [w.HTML(f"<div class='xw-surrogate-branch' style='font-size:11px;color:#555'>{branch}</div>")]
-            if branch
-            else []
+            f"<span class='xw-surrogate-branch' style='font-size:11px;color:#555'>{branch}:</span> " if branch else ""
         )
         if left == right:
-            return w.VBox([*edge, self._leaf(surrogate, node)], layout=_node_layout())
+            prefix = w.HTML(f"<div style='{indent};white-space:nowrap'>{edge}</div>")
+            return w.HBox([prefix, self._leaf(surrogate, node)], layout=w.Layout(align_items="center"))
         feature = surrogate.feature_names[int(structure.feature[node])]
         threshold = float(structure.threshold[node])
         split = w.HTML(
-            f"<div class='xw-surrogate-split' data-node='{node}' style='border:1px solid #888;border-radius:4px;"
-            f"padding:2px 8px;background:#f4f4f4;font-size:12px;white-space:nowrap'>"
+            f"<div style='{indent};white-space:nowrap'>{edge}<span class='xw-surrogate-split' data-node='{node}' "
+            "style='border:1px solid #888;border-radius:4px;padding:1px 8px;background:#f4f4f4;font-size:12px'>"
             f"{html.escape(feature)} ≤ {threshold:.4g}?"
-            f" <span style='color:#666'>n={int(structure.n_node_samples[node])}</span></div>"
+            f" <span style='color:#666'>n={int(structure.n_node_samples[node])}</span></span></div>"
         )
-        children = w.HBox(
-            [self._node(surrogate, left, "yes"), self._node(surrogate, right, "no")],
-            layout=w.Layout(align_items="flex-start", flex="0 0 auto"),
-        )
-        return w.VBox([*edge, split, children], layout=_node_layout())
+        children = [
+            self._node(surrogate, left, "yes", depth + 1),
+            self._node(surrogate, right, "no", depth + 1),
+        ]
+        return w.VBox([split, *children], layout=w.Layout(align_items="flex-start"))
 
     def _leaf(self, surrogate: performance.Surrogate, node: int) -> w.Button:
         assert surrogate.leaves is not None
@@ -247,12 +255,6 @@ class SurrogateView(BaseView):
     def _pick(self, node: int) -> None:
         # A second click on the selected leaf clears the selection.
         self.selected_leaf = -1 if self.selected_leaf == node else node
-
-
-def _node_layout() -> w.Layout:
-    # No shrinking: a subtree keeps its full width and a wide tree scrolls in its box (a shrunk,
-    # centred subtree would overflow to the left, out of reach).
-    return w.Layout(align_items="center", margin="0 3px", flex="0 0 auto", width="max-content")
 
 
 def _tint(colour: str, amount: float = 0.7) -> str:
