@@ -8,7 +8,7 @@ import ipywidgets as w
 import numpy as np
 
 from .axes import TICK_FORMAT, set_value_axis
-from .uncertainty_charts import key_html
+from .figures import key_html
 
 START_COLOUR = "#90a4ae"
 BEST_COLOUR = "#1565c0"

@@ -13,7 +13,8 @@ import ipywidgets as w
 import numpy as np
 
 from .axes import PROBABILITY_TICKS, set_value_axis
-from .uncertainty_charts import GUIDE_COLOUR, _axes, _f32, _figure, key_html
+from .figures import chart_figure, f32, key_html, labelled_axes
+from .uncertainty_charts import GUIDE_COLOUR
 
 # Category10: a colour per class, the micro average in black (dashed).
 CLASS_COLOURS = (
@@ -65,11 +66,11 @@ class CurveChart:
             stroke="black",
             stroke_width=1.5,
         )
-        x_axis, y_axis = _axes(self.x_scale, self.y_scale, x_label, y_label)
+        x_axis, y_axis = labelled_axes(self.x_scale, self.y_scale, x_label, y_label)
         x_axis.tick_values = y_axis.tick_values = PROBABILITY_TICKS
         self.axes = [x_axis, y_axis]
         self.lines: list[bq.Lines] = []
-        self.figure = _figure([self.guide, self.point], self.axes, title, width, height, css_class)
+        self.figure = chart_figure([self.guide, self.point], self.axes, title, width, height, css_class)
         # As wide as the chart: a key of many classes wraps instead of pushing the next chart down.
         self.key = w.HTML(layout=w.Layout(max_width=f"{width}px"))
         self._css_class = css_class
@@ -83,8 +84,8 @@ class CurveChart:
         old = self.lines
         self.lines = [
             bq.Lines(
-                x=_f32(x),
-                y=_f32(y),
+                x=f32(x),
+                y=f32(y),
                 scales=self.scales,
                 colors=[colour],
                 stroke_width=2.0 if not dashed else 1.8,
@@ -95,9 +96,9 @@ class CurveChart:
         with self.figure.hold_sync():
             with self.guide.hold_sync():
                 if guide_y is None:
-                    self.guide.x, self.guide.y = _f32([0.0, 1.0]), _f32([0.0, 1.0])
+                    self.guide.x, self.guide.y = f32([0.0, 1.0]), f32([0.0, 1.0])
                 else:
-                    self.guide.x, self.guide.y = _f32([0.0, 1.0]), _f32([guide_y, guide_y])
+                    self.guide.x, self.guide.y = f32([0.0, 1.0]), f32([guide_y, guide_y])
             self.figure.marks = [self.guide, *self.lines, self.point]
         for line in old:
             line.close()
@@ -109,9 +110,9 @@ class CurveChart:
         """The operating point (none: ``x`` is None)."""
         with self.point.hold_sync():
             if x is None or y is None or not np.isfinite(x) or not np.isfinite(y):
-                self.point.x, self.point.y = _f32([]), _f32([])
+                self.point.x, self.point.y = f32([]), f32([])
             else:
-                self.point.x, self.point.y = _f32([x]), _f32([y])
+                self.point.x, self.point.y = f32([x]), f32([y])
 
 
 class KSChart:
@@ -140,9 +141,9 @@ class KSChart:
             line_style="dashed",
             stroke_width=2,
         )
-        x_axis, y_axis = _axes(self.x_scale, self.y_scale, "threshold (score)", "share scored ≥ threshold")
+        x_axis, y_axis = labelled_axes(self.x_scale, self.y_scale, "threshold (score)", "share scored ≥ threshold")
         x_axis.tick_values = y_axis.tick_values = PROBABILITY_TICKS
-        self.figure = _figure(
+        self.figure = chart_figure(
             [self.rates, self.gap, self.threshold], [x_axis, y_axis], "KS", width, height, "xw-ks-chart"
         )
         self.key = w.HTML(layout=w.Layout(max_width=f"{width}px"))
@@ -165,11 +166,11 @@ class KSChart:
         at_x = float(np.clip(at if np.isfinite(at) else 1.0, 0.0, 1.0))
         with self.figure.hold_sync():
             with self.rates.hold_sync():
-                self.rates.x = _f32([x, x])
-                self.rates.y = _f32([positive, negative])
+                self.rates.x = f32([x, x])
+                self.rates.y = f32([positive, negative])
             with self.gap.hold_sync():
-                self.gap.x = _f32([at_x, at_x])
-                self.gap.y = _f32([negative[best], positive[best]])
+                self.gap.x = f32([at_x, at_x])
+                self.gap.y = f32([negative[best], positive[best]])
             self.figure.title = title
         self.key.value = key_html(
             [
@@ -185,7 +186,7 @@ class KSChart:
         with self.threshold.hold_sync():
             self.threshold.visible = threshold is not None
             if threshold is not None:
-                self.threshold.x = _f32([threshold, threshold])
+                self.threshold.x = f32([threshold, threshold])
 
 
 class LiftChart:
@@ -224,11 +225,11 @@ class LiftChart:
             line_style="dashed",
             stroke_width=2,
         )
-        self.x_axis, self.y_axis = _axes(
+        self.x_axis, self.y_axis = labelled_axes(
             self.x_scale, self.y_scale, "share of samples, highest scores first", "lift (positive rate / overall)"
         )
         self.x_axis.tick_values = PROBABILITY_TICKS
-        self.figure = _figure(
+        self.figure = chart_figure(
             [self.bars, self.cumulative, self.baseline, self.threshold],
             [self.x_axis, self.y_axis],
             "Lift",
@@ -257,17 +258,17 @@ class LiftChart:
         with self.figure.hold_sync():
             set_value_axis(self.y_axis, self.y_scale, 0.0, self.top)
             with self.bars.hold_sync():
-                self.bars.x, self.bars.y = _f32(centres), _f32(lift)
+                self.bars.x, self.bars.y = f32(centres), f32(lift)
             with self.cumulative.hold_sync():
-                self.cumulative.x, self.cumulative.y = _f32(fraction), _f32(cumulative)
+                self.cumulative.x, self.cumulative.y = f32(fraction), f32(cumulative)
             self.figure.title = title
 
     def mark(self, share: float | None) -> None:
         with self.threshold.hold_sync():
             self.threshold.visible = share is not None
             if share is not None:
-                self.threshold.x = _f32([share, share])
-                self.threshold.y = _f32([0.0, self.y_scale.max if self.y_scale.max is not None else self.top])
+                self.threshold.x = f32([share, share])
+                self.threshold.y = f32([0.0, self.y_scale.max if self.y_scale.max is not None else self.top])
 
 
 def report_table(report: dict[str, Any], class_names: Sequence[str], caption: str) -> str:

@@ -4,62 +4,21 @@ as samples are added, and an attribution map for image inputs. They only draw wh
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
-from .axes import PROBABILITY_TICKS, TICK_FORMAT, set_value_axis
+from .axes import PROBABILITY_TICKS, set_value_axis
+from .figures import chart_figure, f32, key_html, labelled_axes
 
 POINT_COLOUR = "#4c78a8"
 WRONG_COLOUR = "#e45756"
 GUIDE_COLOUR = "#333333"
 BAND_COLOUR = "#9ecae1"
 TRUTH_COLOUR = "#2ca02c"
-_MARGIN = dict(top=40, bottom=50, left=62, right=20)
 _SELECTED = {"opacity": 1.0, "stroke": "black", "stroke-width": 3}
-
-
-def _f32(values) -> np.ndarray:
-    return np.ascontiguousarray(values, dtype=np.float32)
-
-
-def _figure(marks: list, axes: list, title: str, width: int, height: int, css_class: str) -> bq.Figure:
-    figure = bq.Figure(
-        marks=marks,
-        axes=axes,
-        title=title,
-        fig_margin=dict(_MARGIN),
-        animation_duration=0,
-        title_style={"font-size": "13px"},
-        layout=w.Layout(width=f"{width}px", height=f"{height}px"),
-    )
-    figure.add_class(css_class)
-    return figure
-
-
-def _axes(x_scale: bq.Scale, y_scale: bq.Scale, x_label: str, y_label: str) -> tuple[bq.Axis, bq.Axis]:
-    x_axis = bq.Axis(scale=x_scale, label=x_label, tick_format=TICK_FORMAT, label_offset="34px")
-    y_axis = bq.Axis(scale=y_scale, orientation="vertical", label=y_label, tick_format=TICK_FORMAT, label_offset="46px")
-    return x_axis, y_axis
-
-
-def key_html(entries: Sequence[tuple[str, str, str]], css_class: str) -> str:
-    """HTML under a chart: (name, colour, "dot" | "line" | "dashed") per entry, so no legend covers data."""
-    items = []
-    for name, colour, kind in entries:
-        if kind == "dot":
-            swatch = f"display:inline-block;width:9px;height:9px;border-radius:50%;background:{colour}"
-        else:
-            style = "dashed" if kind == "dashed" else "solid"
-            swatch = f"display:inline-block;width:18px;border-top:3px {style} {colour}"
-        items.append(
-            f"<span style='white-space:nowrap;margin-right:12px'><span style='{swatch};"
-            f"vertical-align:middle;margin-right:4px'></span>{html.escape(name)}</span>"
-        )
-    return f"<div class='{css_class}' style='font-size:11px;margin:0 0 4px {_MARGIN['left']}px'>{''.join(items)}</div>"
 
 
 class PickScatter:
@@ -99,8 +58,8 @@ class PickScatter:
             selected_style=_SELECTED,
             unselected_style={"opacity": 0.6},
         )
-        self.x_axis, self.y_axis = _axes(self.x_scale, self.y_scale, x_label, y_label)
-        self.figure = _figure(
+        self.x_axis, self.y_axis = labelled_axes(self.x_scale, self.y_scale, x_label, y_label)
+        self.figure = chart_figure(
             [self.error_bars, self.guide, self.scatter], [self.x_axis, self.y_axis], title, width, height, css_class
         )
         self.key = w.HTML()
@@ -123,13 +82,13 @@ class PickScatter:
             set_value_axis(self.x_axis, self.x_scale, *x_range)
             set_value_axis(self.y_axis, self.y_scale, *y_range)
             with self.guide.hold_sync():
-                self.guide.x, self.guide.y = _f32(guide[0]), _f32(guide[1])
+                self.guide.x, self.guide.y = f32(guide[0]), f32(guide[1])
             if error_bars is not None:
                 with self.error_bars.hold_sync():
-                    self.error_bars.x, self.error_bars.y = _f32(error_bars[0]), _f32(error_bars[1])
+                    self.error_bars.x, self.error_bars.y = f32(error_bars[0]), f32(error_bars[1])
             self.error_bars.visible = error_bars is not None
             with self.scatter.hold_sync():
-                self.scatter.x, self.scatter.y = _f32(x), _f32(y)
+                self.scatter.x, self.scatter.y = f32(x), f32(y)
                 self.scatter.colors = list(colours) if colours is not None else [POINT_COLOUR]
             self.figure.title = title
 
@@ -168,9 +127,9 @@ class ReliabilityDiagram:
         self.points = bq.Scatter(
             x=np.zeros(0, np.float32), y=np.zeros(0, np.float32), scales=scales, colors=[WRONG_COLOUR], default_size=30
         )
-        x_axis, y_axis = _axes(self.x_scale, self.y_scale, "confidence (top-class probability)", "accuracy")
+        x_axis, y_axis = labelled_axes(self.x_scale, self.y_scale, "confidence (top-class probability)", "accuracy")
         x_axis.tick_values = y_axis.tick_values = PROBABILITY_TICKS
-        self.figure = _figure(
+        self.figure = chart_figure(
             [self.bars, self.diagonal, self.points], [x_axis, y_axis], "Reliability", width, height, "xw-reliability"
         )
         self.key = w.HTML(
@@ -190,9 +149,9 @@ class ReliabilityDiagram:
         centres = (edges[:-1] + edges[1:]) / 2
         with self.figure.hold_sync():
             with self.bars.hold_sync():
-                self.bars.x, self.bars.y = _f32(centres[filled]), _f32(accuracy[filled])
+                self.bars.x, self.bars.y = f32(centres[filled]), f32(accuracy[filled])
             with self.points.hold_sync():
-                self.points.x, self.points.y = _f32(confidence[filled]), _f32(accuracy[filled])
+                self.points.x, self.points.y = f32(confidence[filled]), f32(accuracy[filled])
             self.figure.title = title
 
 
@@ -220,8 +179,8 @@ class DistributionChart:
             colors=[GUIDE_COLOUR, TRUTH_COLOUR],
             stroke_width=2,
         )
-        self.x_axis, self.y_axis = _axes(self.x_scale, self.y_scale, "prediction", "samples (count)")
-        self.figure = _figure(
+        self.x_axis, self.y_axis = labelled_axes(self.x_scale, self.y_scale, "prediction", "samples (count)")
+        self.figure = chart_figure(
             [self.outline, self.markers],
             [self.x_axis, self.y_axis],
             "Prediction distribution (click a point)",
@@ -247,11 +206,11 @@ class DistributionChart:
             set_value_axis(self.x_axis, self.x_scale, low, high)
             set_value_axis(self.y_axis, self.y_scale, 0.0, max(top, 1.0))
             with self.outline.hold_sync():
-                self.outline.x = _f32(np.concatenate([[edges[0]], step_x, [edges[-1]]]))
-                self.outline.y = _f32(np.concatenate([[0.0], step_y, [0.0]]))
+                self.outline.x = f32(np.concatenate([[edges[0]], step_x, [edges[-1]]]))
+                self.outline.y = f32(np.concatenate([[0.0], step_y, [0.0]]))
             with self.markers.hold_sync():
-                self.markers.x = _f32([[x, x] for x in marks_x])
-                self.markers.y = _f32([[0.0, top]] * len(marks_x))
+                self.markers.x = f32([[x, x] for x in marks_x])
+                self.markers.y = f32([[0.0, top]] * len(marks_x))
             self.x_axis.label = x_label
             self.figure.title = title
         entries = [("samples per bin", POINT_COLOUR, "line"), ("mean", GUIDE_COLOUR, "line")]
@@ -274,8 +233,8 @@ class SettlingChart:
             colors=[GUIDE_COLOUR, WRONG_COLOUR],
             stroke_width=2,
         )
-        self.x_axis, self.y_axis = _axes(self.x_scale, self.y_scale, "samples used", "estimate")
-        self.figure = _figure(
+        self.x_axis, self.y_axis = labelled_axes(self.x_scale, self.y_scale, "samples used", "estimate")
+        self.figure = chart_figure(
             [self.lines], [self.x_axis, self.y_axis], "Estimate settling", width, height, "xw-uncertainty-settling"
         )
         self.key = w.HTML(
@@ -288,8 +247,8 @@ class SettlingChart:
             set_value_axis(self.x_axis, self.x_scale, float(counts[0]), float(counts[-1]))
             set_value_axis(self.y_axis, self.y_scale, min(float(values.min()), 0.0), float(values.max()))
             with self.lines.hold_sync():
-                self.lines.x = _f32([counts, counts])
-                self.lines.y = _f32([means, stds])
+                self.lines.x = f32([counts, counts])
+                self.lines.y = f32([means, stds])
             self.y_axis.label = y_label
             self.figure.title = title
 
@@ -306,8 +265,8 @@ class AttributionMap:
             color=np.zeros((2, 2)),
             scales={"x": self.x_scale, "y": self.y_scale, "color": self.colour_scale},
         )
-        x_axis, y_axis = _axes(self.x_scale, self.y_scale, "column (px)", "row (px)")
-        self.figure = _figure([self.heatmap], [x_axis, y_axis], title, size + 80, size + 90, css_class)
+        x_axis, y_axis = labelled_axes(self.x_scale, self.y_scale, "column (px)", "row (px)")
+        self.figure = chart_figure([self.heatmap], [x_axis, y_axis], title, size + 80, size + 90, css_class)
         self.values = np.zeros((0, 0))
 
     def show(self, values: np.ndarray, title: str) -> None:

@@ -15,6 +15,7 @@ import traitlets
 
 from ...kernel import Explainer, ExplainerError, Uncertainty, UncertaintyOf, performance
 from ..base.view import BaseView, Work
+from ..charts.figures import key_html
 from ..charts.tabular_charts import FeatureBars
 from ..charts.uncertainty_charts import (
     BAND_COLOUR,
@@ -26,7 +27,6 @@ from ..charts.uncertainty_charts import (
     PickScatter,
     ReliabilityDiagram,
     SettlingChart,
-    key_html,
 )
 
 METHODS = ("mc_dropout", "ensemble")
