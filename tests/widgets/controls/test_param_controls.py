@@ -70,3 +70,14 @@ def test_every_registered_method_gets_its_controls_and_reports_changes(name):
             controls.controls[param.name].value = not controls.controls[param.name].value
             assert changes[-1] == (name, controls.params)
     controls.close()
+
+
+@pytest.mark.parametrize(
+    "minimum, maximum, default", [(0.0, 180.0, 10.0), (0.0, 16.0, 0.5), (0.0, 1.0, 0.3), (0.5, 3.0, 1.7)]
+)
+def test_a_float_slider_keeps_its_default_on_the_step_grid(minimum, maximum, default):
+    # The browser snaps a slider's value to min + k * step: a default off the grid would change.
+    param = ParamSpec("x", "float", default, "a number", minimum=minimum, maximum=maximum)
+    slider = control_for(param, layers=[], spatial=0)
+    steps = (default - minimum) / slider.step
+    assert abs(steps - round(steps)) < 1e-6 and slider.step <= (maximum - minimum) / 200

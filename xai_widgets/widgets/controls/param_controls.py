@@ -6,6 +6,7 @@ Each ParamSpec kind has one control factory in ``CONTROL_FACTORIES``; a new kind
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -127,9 +128,28 @@ def _integer(param: ParamSpec, _context: ControlContext, common: dict[str, Any])
 @control_factory("float")
 def _real(param: ParamSpec, _context: ControlContext, common: dict[str, Any]) -> w.ValueWidget:
     if param.maximum is not None and param.minimum is not None:
-        step = (param.maximum - param.minimum) / 200
+        step = _slider_step(param.minimum, param.maximum, param.default)
         return w.FloatSlider(value=param.default, min=param.minimum, max=param.maximum, step=step, **common)
     return w.FloatText(value=param.default, **common)
+
+
+def _slider_step(minimum: float, maximum: float, default: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) of at most 1/200 of the range on whose grid
+    the default lies: the browser snaps a slider's value to its steps, so a step of 0.9 on
+    [0, 180] would turn a default of 10 into 9.9 as soon as the view is drawn."""
+    raw = (maximum - minimum) / 200
+    if raw <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(raw))
+    for power in range(exponent, exponent - 6, -1):
+        for mantissa in (5, 2, 1):
+            step = mantissa * 10.0**power
+            if step > raw:
+                continue
+            units = (default - minimum) / step
+            if abs(units - round(units)) < 1e-6:
+                return step
+    return raw
 
 
 @control_factory("baseline")
