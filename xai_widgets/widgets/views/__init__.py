@@ -6,11 +6,13 @@ from .evaluation_panel import EvaluationPanel
 from .evaluation_table import EvaluationTable
 from .explorer_canvas import ExplorerCanvas
 from .feature_sweep_panel import SweepPanel
+from .feature_visualizer import FeatureVisualizer
 from .heatmap_view import HeatmapView
 from .image_explorer import ImageExplorer, explore
 from .image_sweep_explorer import ImageSweepExplorer
 from .link_samples import link_samples
 from .model_report import ModelReport
+from .network_tracer import NetworkTracer
 from .sanity_check_view import SanityCheckView
 from .selection_link import SelectionLink, link_selection
 from .sequence_designer import SequenceDesigner
@@ -28,10 +30,12 @@ __all__ = [
     "EvaluationPanel",
     "EvaluationTable",
     "ExplorerCanvas",
+    "FeatureVisualizer",
     "HeatmapView",
     "ImageExplorer",
     "ImageSweepExplorer",
     "ModelReport",
+    "NetworkTracer",
     "SanityCheckView",
     "SelectionLink",
     "SequenceDesigner",

@@ -23,8 +23,8 @@ from ...kernel import (
     layer_activations,
     regularizer_specs,
 )
-from ...kernel.optimize.regularizers import DEFAULT_REGULARIZERS
 from ..base.view import BaseView, Cancelled, Work
+from ..base.wire import empty_array
 from ..base.worker import Superseded
 from ..charts.axes import TICK_FORMAT
 from ..controls.param_controls import control_for
@@ -34,8 +34,24 @@ from .heatmap_view import HeatmapView
 REPAINT_INTERVAL_S = 0.1
 _IMAGE_PX = 192
 _GALLERY_PX = 88
-_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
+_COLOURS = [
+    "#4c78a8",
+    "#f58518",
+    "#54a24b",
+    "#e45756",
+    "#72b7b2",
+    "#eeca3b",
+    "#b279a2",
+    "#ff9da6",
+    "#9d755d",
+    "#bab0ac",
+]
 _DEFAULTS = dict(steps=128, lr=0.05, parametrization="pixel")
+
+
+def _wide() -> w.Layout:
+    """A fresh layout per control: a shared one would hide them all when one is hidden."""
+    return w.Layout(width="260px")
 
 
 class _Paused(Exception):
@@ -75,7 +91,9 @@ class FeatureVisualizer(BaseView):
             raise ParameterError(f"FeatureVisualizer needs an xw.Explainer, got {type(explainer).__name__}")
         shape = shape if shape is not None else getattr(explainer.model, "input_shape", None)
         if shape is None:
-            raise ParameterError("FeatureVisualizer needs shape=, one input's shape without the batch dim, e.g. (3, 64, 64)")
+            raise ParameterError(
+                "FeatureVisualizer needs shape=, one input's shape without the batch dim, e.g. (3, 64, 64)"
+            )
         self.explainer = explainer
         self.shape = tuple(int(s) for s in shape)
         with torch.no_grad():
@@ -87,6 +105,9 @@ class FeatureVisualizer(BaseView):
         if len(names) != n_outputs:
             raise ParameterError(f"class_names has {len(names)} names but the model has {n_outputs} outputs")
         self.class_names = [str(name) for name in names]
+        # The kernel's default regularisers start ticked: a run of no steps reports which they are.
+        blank = activation_maximization(explainer, target=0, shape=self.shape, steps=0)
+        self.default_regularizers = [r.name for r in blank.regularizers]
         self.result: ActivationMaximization | None = None
         self.gallery_result: ActivationMaximization | None = None
         self._action = "run"
@@ -98,41 +119,60 @@ class FeatureVisualizer(BaseView):
 
     # ---- building ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        wide = w.Layout(width="260px")
-        style = {"description_width": "90px"}
+        style = {"description_width": "110px"}
         self.kind = w.ToggleButtons(options=[("class", "class"), ("layer channel", "channel")], value="class")
         self.kind.style.button_width = "110px"
         self.target = w.Dropdown(
-            options=[(name, i) for i, name in enumerate(self.class_names)], description="class", layout=wide, style=style
+            options=[(name, i) for i, name in enumerate(self.class_names)],
+            description="class",
+            layout=_wide(),
+            style=style,
         )
         layers = list(self.channels)
-        self.layer = w.Dropdown(options=layers, description="layer", layout=wide, style=style, disabled=not layers)
-        self.channel = w.Dropdown(options=[], description="channel", layout=wide, style=style)
+        self.layer = w.Dropdown(options=layers, description="layer", layout=_wide(), style=style, disabled=not layers)
+        self.channel = w.Dropdown(options=[], description="channel", layout=_wide(), style=style)
         self.layer.observe(lambda _: self._fill_channels(), names="value")
         self.kind.observe(lambda _: self._show_objective(), names="value")
         self._fill_channels()
         self.parametrization = w.Dropdown(
-            options=["pixel", "fourier"], value=_DEFAULTS["parametrization"], description="parametrisation",
-            layout=wide, style=style,
+            options=["pixel", "fourier"],
+            value=_DEFAULTS["parametrization"],
+            description="parametrisation",
+            layout=_wide(),
+            style=style,
         )
         if len(self.shape) != 3:
             self.parametrization.disabled = True  # the Fourier basis is for (C, H, W) images
-        self.steps = w.BoundedIntText(value=_DEFAULTS["steps"], min=1, max=100_000, description="steps", layout=wide, style=style)
-        self.lr = w.FloatLogSlider(value=_DEFAULTS["lr"], min=-3, max=0, step=0.1, description="lr", layout=wide, style=style)
+        self.steps = w.BoundedIntText(
+            value=_DEFAULTS["steps"], min=1, max=100_000, description="steps", layout=_wide(), style=style
+        )
+        self.lr = w.FloatLogSlider(
+            value=_DEFAULTS["lr"], min=-3, max=0, step=0.1, description="lr", layout=_wide(), style=style
+        )
         self.regularizer_boxes: dict[str, w.Checkbox] = {}
         self.regularizer_params: dict[str, dict[str, w.ValueWidget]] = {}
         rows = []
         spatial = max(self.shape[1:], default=1)
         for name, spec in regularizer_specs().items():
-            box = w.Checkbox(value=name in DEFAULT_REGULARIZERS, description=name, indent=False, tooltip=spec.doc,
-                             layout=w.Layout(width="80px"))
+            box = w.Checkbox(
+                value=name in self.default_regularizers,
+                description=name,
+                indent=False,
+                tooltip=spec.doc,
+                layout=w.Layout(width="80px"),
+            )
             box.add_class(f"xw-fv-reg-{name}")
             controls = {p.name: control_for(p, [], spatial) for p in spec.params}
             self.regularizer_boxes[name] = box
             self.regularizer_params[name] = controls
             rows.append(w.HBox([box, *controls.values()], layout=w.Layout(align_items="center")))
         regularizers = w.VBox(
-            [w.HTML("<b>Regularisers</b> <span class='xw-muted'>(keep the image readable; untick all to see why)</span>"), *rows]
+            [
+                w.HTML(
+                    "<b>Regularisers</b> <span class='xw-muted'>(keep the image readable; untick all to see why)</span>"
+                ),
+                *rows,
+            ]
         )
         self.buttons = {}
         for label, action, tip in (
@@ -161,8 +201,10 @@ class FeatureVisualizer(BaseView):
         self._update_buttons()
         self.set_parts(
             [
-                w.HTML("<b>Feature visualisation</b> <span class='xw-muted'>(gradient ascent on the input; "
-                       "your model is not changed)</span>"),
+                w.HTML(
+                    "<b>Feature visualisation</b> <span class='xw-muted'>(gradient ascent on the input; "
+                    "your model is not changed)</span>"
+                ),
                 w.HBox([self.objective_box, settings]),
                 regularizers,
                 w.HBox(list(self.buttons.values())),
@@ -176,16 +218,22 @@ class FeatureVisualizer(BaseView):
     def _build_curve(self) -> None:
         x_scale, y_scale = bq.LinearScale(), bq.LinearScale()
         self.lines = bq.Lines(
-            x=[], y=[], scales={"x": x_scale, "y": y_scale}, display_legend=True, labels=["objective"],
+            x=[],
+            y=[],
+            scales={"x": x_scale, "y": y_scale},
+            display_legend=True,
+            labels=["objective"],
             colors=_COLOURS[:1],
         )
-        self.y_axis = bq.Axis(scale=y_scale, orientation="vertical", label="objective", tick_format=TICK_FORMAT,
-                              label_offset="45px")
+        self.y_axis = bq.Axis(
+            scale=y_scale, orientation="vertical", label="objective", tick_format=TICK_FORMAT, label_offset="45px"
+        )
         self.figure = bq.Figure(
             marks=[self.lines],
             axes=[bq.Axis(scale=x_scale, label="step (Adam updates)", tick_format=TICK_FORMAT), self.y_axis],
             title="Objective during the ascent",
-            legend_location="bottom-right",
+            legend_location="top-left",
+            display_toolbar=False,  # bqplot's hover toolbar sits over the title
             fig_margin=dict(top=40, bottom=50, left=70, right=20),
             layout=w.Layout(width="440px", height="300px"),
         )
@@ -236,13 +284,21 @@ class FeatureVisualizer(BaseView):
         self._curve = []
         with self.lines.hold_sync():
             self.lines.x, self.lines.y = [], []
-        self.image.image = b""
+        self.image.image = empty_array()
         self.image.title = "Press Run"
         self.message.value = ""
         self.gallery.children, self.gallery_title.value = (), ""
         self.steps_done, self.state = 0, "idle"
         self.status_bar.hide()
         self._update_buttons()
+
+    def cancel(self) -> None:
+        """Stop the running ascent (the status bar's Cancel); its result so far stays resumable."""
+        super().cancel()
+        if self._worker is not None and not self._worker.busy and self.state == "running":
+            # The job was dropped before it started: nothing runs any more.
+            self.state = "idle" if self.result is None else "paused"
+            self._update_buttons()
 
     def _start(self, action: str) -> None:
         self._action = action
@@ -269,14 +325,21 @@ class FeatureVisualizer(BaseView):
 
     def _ascend(self, work: Work, action: str) -> str:
         kwargs: dict[str, Any] = dict(
-            steps=int(self.steps.value), lr=float(self.lr.value), regularizers=self.regularizers(),
-            parametrization=self.parametrization.value, on_step=self._stepper(work, action),
+            steps=int(self.steps.value),
+            lr=float(self.lr.value),
+            regularizers=self.regularizers(),
+            parametrization=self.parametrization.value,
+            on_step=self._stepper(work, action),
         )
         if action == "resume":
             assert self.result is not None
             previous = self.result
-            kwargs.update(resume=previous, parametrization=previous.params["parametrization"],
-                          value_range=previous.params["value_range"], **_units_of(previous))
+            kwargs.update(
+                resume=previous,
+                parametrization=previous.params["parametrization"],
+                value_range=previous.params["value_range"],
+                **_units_of(previous),
+            )
         elif action == "gallery":
             kwargs.update(shape=self.shape, target=list(range(len(self.class_names))))
         elif self.kind.value == "class":
@@ -318,7 +381,8 @@ class FeatureVisualizer(BaseView):
             self.message.value = (
                 f"{result.steps_done} steps in {result.elapsed_ms / 1000:.1f} s; final objective "
                 + ", ".join(f"{v:.3g}" for v in result.scores[-1].tolist()[:10])
-                if result.steps_done else ""
+                if result.steps_done
+                else ""
             )
         return ""
 
@@ -341,8 +405,9 @@ class FeatureVisualizer(BaseView):
         return on_step
 
     # ---- painting -----------------------------------------------------------------------------------
-    def _paint(self, inputs: torch.Tensor, scores: np.ndarray | None, result: ActivationMaximization | None,
-               gallery: bool) -> None:
+    def _paint(
+        self, inputs: torch.Tensor, scores: np.ndarray | None, result: ActivationMaximization | None, gallery: bool
+    ) -> None:
         if scores is not None:
             self._curve = list(scores)
         curve = np.array(self._curve) if self._curve else np.zeros((0, len(inputs)))
@@ -354,7 +419,10 @@ class FeatureVisualizer(BaseView):
             self.lines.y = curve.T if curve.shape[1] > 1 else curve[:, 0]
             self.lines.labels = labels
             self.lines.colors = [_COLOURS[i % len(_COLOURS)] for i in range(len(labels))]
-        self.y_axis.label = "mean activation of the channel" if labels and "channel" in labels[0] else "class score (model output)"
+        self.figure.title = "Objective: " + ("all classes" if gallery else labels[0] if labels else "")
+        self.y_axis.label = (
+            "mean activation of the channel" if labels and "channel" in labels[0] else "class score (model output)"
+        )
         if gallery:
             for tile, image in zip(self.gallery_tiles, inputs, strict=False):
                 tile.set_image(_displayable(image))
@@ -371,7 +439,10 @@ class FeatureVisualizer(BaseView):
             if self.kind.value == "class":
                 return [self.class_names[int(self.target.value)]]
             return [f"{self.layer.value} channel {self.channel.value}"]
-        return [self.class_names[u] if source.objective == "class" else label for u, label in zip(source.units, source.labels, strict=True)]
+        return [
+            self.class_names[u] if source.objective == "class" else label
+            for u, label in zip(source.units, source.labels, strict=True)
+        ]
 
     def _prepare_gallery(self) -> None:
         old = self.gallery.children
@@ -386,14 +457,14 @@ class FeatureVisualizer(BaseView):
             tile.close()
 
     def _parts(self) -> list[w.Widget]:
-        return list(self.gallery_tiles)
+        return list(getattr(self, "gallery_tiles", ()))
 
 
 def _units_of(result: ActivationMaximization) -> dict[str, Any]:
     """The arguments that ask for the same units as ``result`` (what ``resume=`` needs)."""
     if result.objective == "class":
         return dict(target=list(result.units) if len(result.units) > 1 else result.units[0])
-    layer = result.labels[0].rsplit(" ", 2)[0]
+    layer = result.labels[0].split(f" {result.objective} ")[0]
     if result.objective == "channel":
         return dict(layer=layer, channel=list(result.units) if len(result.units) > 1 else result.units[0])
     return dict(layer=layer, neuron=list(result.units))
