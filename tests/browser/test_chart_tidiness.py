@@ -192,8 +192,13 @@ def check_colorbars(page, root: str, name: str) -> list[str]:
 
 
 def test_image_charts_and_colorbars_are_tidy(page, lab_server, browser_errors, notebook_file):
-    open_notebook(page, lab_server, notebook_file("chart_tidiness.ipynb", [SETUP, PIXEL, SWEEP, MONITOR]))
+    open_notebook(page, lab_server, notebook_file("chart_tidiness.ipynb", [SETUP, SWEEP, MONITOR]))
     run_all_cells(page, timeout_ms=240_000)
+    # The pixel is clicked once the explorer's charts are on the page: a bqplot title changed while
+    # its figure is still being created is missed (bqplot#640), which a first, cold JupyterLab
+    # start in a fresh clone hit; a user clicks a view they can see.
+    page.wait_for_function("() => document.querySelectorAll('.xw-tidy-explorer .bqplot text.mainheading').length >= 3")
+    assert run_cell(page, PIXEL) == "True"
     assert (
         run_cell(
             page, "assert explorer.wait(120) and sweep.wait(60); print(repr(explorer.canvas.error + sweep.panel.error))"
