@@ -64,10 +64,11 @@ def roc_auc(y_true: Any, scores: Any, pos_label: int | None = None) -> torch.Ten
 
     Both classes must occur: with one class the area is undefined and this raises.
     """
-    positive, _ = _binary_inputs(y_true, scores, pos_label)
-    if positive.all() or not positive.any():
-        raise InputError("roc_auc needs both classes in y_true; only one is present, so the area is undefined")
     fpr, tpr, _ = roc_curve(y_true, scores, pos_label)
+    # A missing class leaves its rate 0 / 0 (NaN): checked here rather than by a second pass
+    # over the labels.
+    if torch.isnan(fpr[-1]) or torch.isnan(tpr[-1]):
+        raise InputError("roc_auc needs both classes in y_true; only one is present, so the area is undefined")
     return trapezoid(tpr, fpr)
 
 
