@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ...kernel import ExplainerError, MetricSpec, registered_metrics
+from ...kernel import ExplainerError, MetricSpec, metrics, registered_metrics
 
 # What the evaluation views show unless told: the metrics that read the map itself (localisation,
 # complexity) and the two faithfulness curves. Pixel flipping (one pass per feature by default),
@@ -56,25 +56,21 @@ def run_metric(
     params: dict[str, Any],
     progress: Callable[[float], None] | None = None,
 ) -> Any:
-    """``spec``'s metric on the inputs it takes (as ``xw.metrics.evaluate``): ``params`` are the
-    metric's own, ``method_params`` those of the method for metrics that attribute themselves."""
-    given = {
-        "explainer": explainer,
-        "x": x,
-        "attributions": attributions,
-        "masks": masks,
-        "method": method,
-        "target": target,
-    }
-    missing = [name for name in spec.inputs if name != "target" and given[name] is None]
-    if missing:
-        raise ExplainerError(f"metric {spec.name} needs {', '.join(missing)}")
-    kwargs = spec.resolve(params)
-    if spec.long:
-        kwargs["progress"] = progress
-    if "method" in spec.inputs:
-        kwargs.update(method_params)
-    return spec.compute(*(given[name] for name in spec.inputs), **kwargs)
+    """``spec``'s metric on the inputs it takes, through ``xw.metrics.evaluate``: ``params`` are the
+    metric's own, ``method_params`` those of the method, passed on only to the metrics that
+    attribute themselves (the views hand every metric the current method's parameters)."""
+    return metrics.evaluate(
+        spec.name,
+        explainer=explainer,
+        x=x,
+        attributions=attributions,
+        masks=masks,
+        method=method,
+        target=target,
+        method_params=method_params if "method" in spec.inputs else None,
+        progress=progress,
+        **params,
+    )
 
 
 def scores(spec: MetricSpec, result: Any) -> np.ndarray:
