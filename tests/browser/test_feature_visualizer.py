@@ -1,7 +1,7 @@
 """FeatureVisualizer in a real JupyterLab: a click on Run starts an ascent whose image repaints
 while it runs, a click on Pause stops it (the picture stays put), Resume continues it, and
-"All classes" fills the gallery; no page errors. Saves
-``test-artifacts/browser/feature_visualizer.png``."""
+"All classes" fills the gallery, a neuron objective runs; no page errors. Saves
+``test-artifacts/browser/feature_visualizer.png`` and ``feature_visualizer_neuron.png``."""
 
 from __future__ import annotations
 
@@ -95,5 +95,27 @@ def test_the_image_evolves_while_running_and_pause_stops_it(page, lab_server, br
     page.set_viewport_size({"width": 1400, "height": 1500})
     page.wait_for_timeout(500)
     save_screenshot(page, "feature_visualizer", page.locator(".xw-feature-visualizer"))
+
+    # One neuron: the toggle shows the layer, channel and position controls; Run maximises it.
+    page.locator(".xw-feature-visualizer button", has_text="one neuron").click()
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.xw-fv-position')).some(e => e.offsetParent !== null)"
+    )
+    run_cell(page, 'view.layer.value = "features.relu3"; view.channel.value = 5')
+    button(page, "run").click()
+    page.wait_for_function(
+        "() => !document.querySelector('.xw-fv-run button, button.xw-fv-run').disabled", timeout=60_000
+    )
+    neuron = json.loads(
+        run_cell(
+            page,
+            'print(json.dumps({"error": view.error, "objective": view.result.objective, '
+            '"units": [list(u) for u in view.result.units], "title": view.figure.title}))',
+            expect_output=True,
+        )
+    )
+    assert neuron["error"] == "" and neuron["objective"] == "neuron", neuron
+    assert neuron["units"] == [[5, 8, 8]] and "neuron" in neuron["title"], neuron
+    save_screenshot(page, "feature_visualizer_neuron", page.locator(".xw-feature-visualizer"))
     browser_errors.assert_no_page_errors()
     assert not browser_errors.console_errors, browser_errors.console_errors

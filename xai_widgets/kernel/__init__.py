@@ -11,6 +11,7 @@ from . import lrp, metrics, performance
 from . import methods as _builtin_methods  # noqa: F401  (registers them)
 from .core.attribution import Attribution
 from .core.errors import (
+    CompilationError,
     ExplainerError,
     InputError,
     LayerNotFoundError,
@@ -108,6 +109,7 @@ __all__ = [
     "DesignMethodSpec",
     "Ensemble",
     "Explainer",
+    "CompilationError",
     "ExplainerError",
     "IGPath",
     "InputError",

@@ -126,3 +126,46 @@ def resnet_style(seed: int = 0, **kwargs) -> ResNetStyle:
         torch.manual_seed(seed)
         model = ResNetStyle(**kwargs)
     return model.eval()
+
+
+class VGGStyle(nn.Module):
+    """A narrow VGG for 3x224x224 (or 3x64x64) inputs: conv-BN-ReLU blocks with max pooling, then linears.
+
+    Meant with random weights for benchmarks and tests: the layer kinds of torchvision's
+    ``vgg11_bn`` (a global average pool to a fixed size, dropout between the linears) at a
+    fraction of the cost.
+    """
+
+    def __init__(self, num_classes: int = 10, widths: tuple[int, ...] = (8, 16, 32, 32, 64, 64)) -> None:
+        super().__init__()
+        layers: list[tuple[str, nn.Module]] = []
+        in_channels = 3
+        # A pool after the first, second, fourth and sixth conv, as vgg11 pools after single and paired convs.
+        pool_after = {0, 1, 3, 5}
+        for index, width in enumerate(widths):
+            layers += _conv_block(in_channels, width, index + 1)
+            if index in pool_after:
+                layers.append((f"pool{index + 1}", nn.MaxPool2d(2)))
+            in_channels = width
+        self.features = nn.Sequential(OrderedDict(layers))
+        self.pool = nn.AdaptiveAvgPool2d(2)
+        self.classifier = nn.Sequential(
+            nn.Linear(4 * in_channels, 128),
+            nn.ReLU(inplace=True),
+            nn.Dropout(),
+            nn.Linear(128, 128),
+            nn.ReLU(inplace=True),
+            nn.Dropout(),
+            nn.Linear(128, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.pool(self.features(x)), 1))
+
+
+def vgg_style(seed: int = 0, **kwargs) -> VGGStyle:
+    """A `VGGStyle(**kwargs)` whose random weights depend only on `seed`, in eval mode."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = VGGStyle(**kwargs)
+    return model.eval()

@@ -48,3 +48,26 @@ def test_every_rule_integrates_a_line_on_the_unit_interval(rule):
 def test_the_trapezoid_runs_from_zero_to_one():
     alphas, _weights = quadrature("riemann_trapezoid", 5)
     np.testing.assert_allclose(alphas, [0.0, 0.25, 0.5, 0.75, 1.0])
+
+
+def _blur_by_convolution(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A Gaussian blur written the plain way, a reflected 1-D convolution per spatial dim."""
+    out = x
+    for dim in range(2, x.ndim):
+        size = x.shape[dim]
+        radius = min(int(3 * sigma), size - 1)
+        taps = torch.arange(-radius, radius + 1, dtype=x.dtype)
+        kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
+        moved = out.movedim(dim, -1)
+        flat = torch.nn.functional.pad(moved.reshape(-1, 1, size), (radius, radius), mode="reflect")
+        flat = torch.nn.functional.conv1d(flat, (kernel / kernel.sum()).view(1, 1, -1))
+        out = flat.reshape(moved.shape).movedim(-1, dim)
+    return out
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 16, 12), (2, 4, 30)])
+@pytest.mark.parametrize("sigma", [0.3, 0.5, 1.0, 2.5, 8.0])
+def test_gaussian_blur_equals_a_reflected_convolution(shape, sigma):
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(gaussian_blur(x, sigma), _blur_by_convolution(x, sigma), atol=1e-6, rtol=1e-5)
+    assert gaussian_blur(x, 0.1) is not x  # a new tensor even when nothing is blurred

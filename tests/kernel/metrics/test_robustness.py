@@ -62,7 +62,9 @@ def test_all_noisy_copies_go_through_the_model_in_a_few_batched_passes(cnn):
     calls, handle = count_forwards(model)
     xw.metrics.max_sensitivity(explainer, x, "gradient", 0, n_samples=50)
     handle.remove()
-    assert calls == [3, 150]
+    # The 3 originals, then the 150 noisy copies in passes of even size (cache-sized on the CPU).
+    assert calls[0] == 3 and sum(calls[1:]) == 150
+    assert len(calls[1:]) <= 2 and max(calls[1:]) - min(calls[1:]) <= 1
 
 
 def test_batch_equals_per_sample(cnn):

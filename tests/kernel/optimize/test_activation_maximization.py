@@ -1,8 +1,11 @@
 """Activation maximisation: the closed-form optimum of a linear model, channels and neurons beating
 random inputs, regularisers, parametrisations, cancel and resume, errors, and the model unchanged."""
 
+import math
+
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 import xai_widgets as xw
@@ -122,6 +125,64 @@ def test_transforms_keep_shape_and_jitter_zero_is_identity():
     flat = torch.zeros(1, 1, 4, 4)
     flat[..., 2:] = 1.0  # one vertical edge, 4 pixels long
     assert spec["tv"].apply(flat, weight=1.0, beta=1.0).item() == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 7, 9), (2, 4, 11)])
+def test_closed_form_penalty_gradients_equal_autograds(shape):
+    specs = xw.regularizer_specs()
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    x[..., 0] = x[..., 1]  # equal neighbours: total variation's kink at 0
+    cases = [("l2", dict(weight=0.3))] + [("tv", dict(weight=0.7, beta=beta)) for beta in (1.0, 1.5, 2.0, 3.0)]
+    for name, params in cases:
+        spec = specs[name]
+        leaf = x.clone().requires_grad_(True)
+        expected_values = spec.apply(leaf, **params)
+        (expected,) = torch.autograd.grad(expected_values.sum(), leaf)
+        out = torch.full_like(x, 0.25)  # the gradient is added to what is there
+        values = spec.add_gradient(x, out, **params)
+        torch.testing.assert_close(values, expected_values.detach(), msg=f"{name} {params}")
+        torch.testing.assert_close(out - 0.25, expected, msg=f"{name} {params}")
+
+
+def test_affine_transforms_sample_as_affine_grid_and_grid_sample():
+    generator = torch.Generator().manual_seed(5)
+    x = torch.rand(3, 2, 10, 12)
+    for name, params in (("scale", dict(amount=0.3)), ("rotate", dict(degrees=30.0))):
+        state = generator.get_state()
+        ours = xw.regularizer_specs()[name].apply(x, generator, **params)
+        generator.set_state(state)
+        draw = 2.0 * torch.rand((), generator=generator).item() - 1.0
+        if name == "scale":
+            factor = 1.0 + params["amount"] * draw
+            theta = torch.tensor([[1 / factor, 0.0, 0.0], [0.0, 1 / factor, 0.0]])
+        else:
+            angle = math.radians(params["degrees"] * draw)
+            theta = torch.tensor([[math.cos(angle), -math.sin(angle), 0.0], [math.sin(angle), math.cos(angle), 0.0]])
+        grid = F.affine_grid(theta.expand(3, 2, 3), list(x.shape), align_corners=False)
+        expected = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+        torch.testing.assert_close(ours, expected, atol=1e-6, rtol=1e-6)
+
+
+def test_consecutive_affine_transforms_are_sampled_once_at_their_product():
+    from xai_widgets.kernel.optimize.regularizers import transform_steps
+
+    chosen = [xw.regularizer("jitter", pixels=1), xw.regularizer("scale", amount=0.3), xw.regularizer("rotate")]
+    steps = transform_steps(chosen)
+    assert len(steps) == 2  # jitter, then scale and rotate as one sampling
+    x = torch.rand(2, 3, 9, 9)
+    generator = torch.Generator().manual_seed(2)
+    state = generator.get_state()
+    merged = steps[1](x, generator)
+    generator.set_state(state)
+    specs = xw.regularizer_specs()
+    (a, b), (c, d) = specs["scale"].draw_matrix(generator, amount=0.3)
+    (e, f), (g, h) = specs["rotate"].draw_matrix(generator, degrees=10.0)
+    theta = torch.tensor([[a * e + b * g, a * f + b * h, 0.0], [c * e + d * g, c * f + d * h, 0.0]])
+    grid = F.affine_grid(theta.expand(2, 2, 3), list(x.shape), align_corners=False)
+    expected = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    torch.testing.assert_close(merged, expected, atol=1e-6, rtol=1e-6)
+    with pytest.raises(xw.ParameterError, match="scale"):
+        steps[1](torch.rand(2, 3, 9), generator)
 
 
 def test_cancel_returns_the_run_so_far_and_resume_continues_exactly(cnn):

@@ -32,6 +32,7 @@ def contains_motif(sequences):
 def test_methods_and_their_parameter_specs():
     assert list(xw.design_methods()) == ["random", "greedy", "beam", "gradient"]
     assert [p.name for p in xw.design_method_spec("beam").params] == ["beam_width"]
+    assert [p.name for p in xw.design_method_spec("greedy").params] == ["top_k"]
     names = {p.name for p in xw.design_method_spec("gradient").params}
     assert {"lr", "temperature", "n_samples"} <= names
     for name in xw.design_methods():
@@ -43,7 +44,14 @@ def test_methods_and_their_parameter_specs():
 
 @pytest.mark.parametrize(
     ("method", "steps", "params"),
-    [("greedy", 20, {}), ("beam", 20, {"beam_width": 3}), ("gradient", 300, {}), ("random", 3000, {})],
+    [
+        ("greedy", 20, {}),
+        ("greedy", 20, {"top_k": 0}),
+        ("greedy", 20, {"top_k": 1}),
+        ("beam", 20, {"beam_width": 3}),
+        ("gradient", 300, {}),
+        ("random", 3000, {}),
+    ],
 )
 def test_each_method_finds_the_planted_motif(scanner, starts, method, steps, params):
     explainer = xw.Explainer(scanner)
@@ -58,11 +66,14 @@ def test_each_method_finds_the_planted_motif(scanner, starts, method, steps, par
     assert result.scores.shape == (result.steps_done + 1, 3)
     assert result.evaluations.shape == (result.steps_done + 1,) and result.evaluations[0] == 3
     assert (result.evaluations.diff() > 0).all()
+    assert result.evaluations_per_start.shape == (result.steps_done + 1, 3)
+    assert torch.equal(result.evaluations_per_start.sum(dim=1), result.evaluations)
+    assert (result.evaluations_per_start[0] == 1).all() and (result.evaluations_per_start.diff(dim=0) >= 0).all()
     assert not result.cancelled and result.method == method
 
 
 def test_greedy_scores_every_substitution_per_step_and_stops_at_the_optimum(scanner, starts):
-    result = xw.design_sequence(xw.Explainer(scanner), starts, target=0, method="greedy", steps=50)
+    result = xw.design_sequence(xw.Explainer(scanner), starts, target=0, method="greedy", steps=50, top_k=0)
     # Each step adds one matching base to each unfinished start, then one more step sees no gain.
     assert torch.equal(result.scores.diff(dim=0).unique(), torch.tensor([0.0, 1.0]))
     assert result.steps_done == int((FULL - result.scores[0]).max()) + 1
@@ -70,6 +81,62 @@ def test_greedy_scores_every_substitution_per_step_and_stops_at_the_optimum(scan
     improved = torch.cat([torch.ones(1, 3, dtype=torch.bool), result.scores[1:-1] > result.scores[:-2]])
     expected = 3 + torch.cumsum(90 * improved.sum(dim=1), dim=0)
     assert torch.equal(result.evaluations[1:], expected)
+
+
+class Linear(torch.nn.Module):
+    """A linear score of a one-hot sequence: its first-order gain estimate is each substitution's
+    exact gain, so ranking by the gradient puts the best substitution first."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.randn(4, length, generator=torch.Generator().manual_seed(3)))
+
+    def forward(self, x):
+        return (x * self.weight).sum(dim=(1, 2))[:, None]
+
+
+def test_ranked_greedy_follows_the_exact_greedy_path_where_the_gradient_ranks_exactly(starts):
+    explainer = xw.Explainer(Linear(30))
+    exact = xw.design_sequence(explainer, starts, 0, method="greedy", steps=100, top_k=0)
+    ranked = xw.design_sequence(explainer, starts, 0, method="greedy", steps=100, top_k=1)
+    assert torch.equal(ranked.sequences, exact.sequences)
+    torch.testing.assert_close(ranked.scores, exact.scores)
+    # One gradient and one mutant per start and step while it improves; the last step, where no
+    # substitution helps, goes down the whole ranking (90 mutants) before the start stops.
+    improving = (exact.scores[1:] > exact.scores[:-1]).sum(dim=0)
+    assert torch.equal(ranked.evaluations_per_start[-1], 1 + 2 * improving + (1 + 90))
+    assert torch.equal(exact.evaluations_per_start[-1], 1 + 90 * (improving + 1))
+    assert int(ranked.evaluations[-1]) == int(ranked.evaluations_per_start[-1].sum())
+
+
+def test_ranked_greedy_stops_only_where_no_substitution_helps(scanner, starts):
+    explainer = xw.Explainer(scanner)
+    for top_k in (1, 4):
+        result = xw.design_sequence(explainer, starts, 0, method="greedy", steps=100, top_k=top_k)
+        assert not result.cancelled and result.steps_done < 100
+        assert (result.scores.diff(dim=0) >= 0).all()
+        assert (xw.in_silico_mutagenesis(explainer, result.sequences, 0) <= 0).all()
+        assert torch.equal(result.best_scores, torch.full((3,), FULL))
+
+
+@pytest.mark.parametrize("top_k", [90, 500])
+def test_top_k_of_every_substitution_is_the_exact_greedy(scanner, starts, top_k):
+    explainer = xw.Explainer(scanner)
+    exact = xw.design_sequence(explainer, starts, 0, method="greedy", steps=50, top_k=0)
+    same = xw.design_sequence(explainer, starts, 0, method="greedy", steps=50, top_k=top_k)
+    assert torch.equal(same.sequences, exact.sequences) and torch.equal(same.scores, exact.scores)
+    assert torch.equal(same.evaluations, exact.evaluations)
+
+
+def test_greedy_without_an_input_gradient_scores_every_substitution():
+    class Rounded(torch.nn.Module):
+        def forward(self, x):
+            return (x.detach() * torch.arange(4.0)[:, None]).sum(dim=(1, 2))[:, None]
+
+    result = xw.design_sequence(xw.Explainer(Rounded()), xw.one_hot(["ACGT"]), 0, method="greedy", steps=10)
+    assert xw.decode_one_hot(result.sequences) == ["TTTT"]
+    # 12 substitutions per step: three improving steps and the one that finds none.
+    assert result.evaluations.tolist() == [1, 13, 25, 37, 49]
 
 
 def test_stop_at_ends_the_run_when_every_start_reaches_it(scanner, starts):
@@ -111,7 +178,7 @@ def test_progress_raising_mid_step_drops_that_step_only(scanner, starts):
             raise KeyboardInterrupt  # a Ctrl-C in a notebook keeps the result too
 
     result = xw.design_sequence(
-        xw.Explainer(scanner, memory_budget=4096), starts, 0, method="greedy", steps=10, progress=progress
+        xw.Explainer(scanner, memory_budget=4096), starts, 0, method="greedy", steps=10, progress=progress, top_k=0
     )
     assert result.cancelled and isinstance(result.stopped_by, KeyboardInterrupt)
     assert 0 < result.steps_done < 10
@@ -133,7 +200,7 @@ def test_strings_are_starts_too(scanner):
 
 
 @pytest.mark.parametrize("method", ["random", "greedy", "beam", "gradient"])
-def test_model_unchanged(method):
+def test_model_unchanged(method):  # greedy's default ranks substitutions by the input gradient
     model = MotifScanner(MOTIF)
     model.train()
     model.conv.weight.grad = torch.ones_like(model.conv.weight)
@@ -152,6 +219,7 @@ def test_model_unchanged(method):
         ({"method": "anneal"}, xw.ParameterError, "unknown design method"),
         ({"beam_width": 0, "method": "beam"}, xw.ParameterError, "at least 1"),
         ({"lr": 0.1}, xw.ParameterError, "no parameter 'lr'"),
+        ({"top_k": -1}, xw.ParameterError, "at least 0"),
         ({"steps": -1}, xw.ParameterError, "steps"),
         ({"target": 3}, xw.TargetError, "target"),
     ],

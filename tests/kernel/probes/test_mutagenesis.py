@@ -46,7 +46,9 @@ def test_is_a_registered_perturbation_method():
     torch.testing.assert_close(result.values, xw.in_silico_mutagenesis(explainer, x, 1))
 
 
-def test_one_pass_for_the_303_mutants_of_a_101_mer():
+def test_the_303_mutants_of_a_101_mer_and_the_original_in_a_few_even_passes():
+    # On the CPU the runner sizes passes for the caches (one pass of all 303 mutants ran 2.1 times
+    # slower per mutant here than passes of about 76); on a GPU the memory budget decides.
     model = load_jund_model()
     x = make_jund_like(4, seed=3).x[:1]
     explainer = xw.Explainer(model)
@@ -56,8 +58,9 @@ def test_one_pass_for_the_303_mutants_of_a_101_mer():
         xw.in_silico_mutagenesis(explainer, x, target=1)
     finally:
         handle.remove()
-    assert batch_sizes.count(303) == 1
-    assert all(size in (1, 303) for size in batch_sizes)
+    work = batch_sizes[1:]  # after the runner's one-input shape probe
+    assert batch_sizes[0] == 1 and sum(work) == 304
+    assert len(work) <= 4 and max(work) - min(work) <= 1
 
 
 def test_small_memory_budget_gives_the_same_values_in_more_passes():

@@ -107,6 +107,28 @@ def test_channel_objective_and_the_class_gallery(view):
     assert list(view.lines.labels) == ["a", "b", "c"]
 
 
+def test_neuron_objective_from_a_channel_and_a_position(view):
+    view.kind.value = "neuron"
+    view.layer.value = "0"  # the conv: (4, 8, 8) per sample
+    shown = [c.layout.display != "none" for c in view.position]
+    assert shown == [True, True] and [c.max for c in view.position] == [7, 7]
+    assert view.channel.layout.display != "none" and view.target.layout.display == "none"
+    view.channel.value = 3
+    view.position[0].value, view.position[1].value = 2, 5
+    assert view.neuron() == (3, 2, 5)
+    view.steps.value = 15
+    view.run()
+    assert view.wait(60) and view.error == ""
+    assert view.result.objective == "neuron" and view.result.units == [(3, 2, 5)]
+    assert list(view.lines.labels) == ["0 neuron (3, 2, 5)"] and "neuron" in view.y_axis.label
+    assert view.result.scores[-1, 0] > view.result.scores[0, 0]
+    # A layer without spatial dims: the neuron is its unit, no position to choose.
+    view.layer.value = "3"
+    assert all(c.layout.display == "none" for c in view.position) and view.neuron() == (view.channel.value,)
+    view.kind.value = "class"
+    assert all(c.layout.display == "none" for c in view.position)
+
+
 def test_regularisers_come_from_the_controls(view):
     assert set(view.regularizers()) == {"l2", "tv", "jitter"}
     view.regularizer_params["l2"]["weight"].value = 0.5

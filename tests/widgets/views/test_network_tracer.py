@@ -136,6 +136,31 @@ def test_a_bar_click_traces_a_dense_unit_and_the_method_switches(tracer, shapes)
     np.testing.assert_allclose(shown, expected.values[0].numpy(), atol=2e-3 * expected.values.abs().max().item())
 
 
+def test_conductance_steps_are_a_control(tracer, shapes):
+    data, explainer = shapes
+    x, layer, n = data.images[2:3], "features.relu3", len(data.class_names)
+    tracer.steps_control.value = 4  # as a user types it
+    assert tracer.conductance_steps == 4
+    click_tile(tracer, layer, 0)
+    assert tracer.wait(120) and tracer.error == "", tracer.error
+    unit = tuple(tracer.unit)
+
+    def conductance(n_steps):
+        values = xw.layer_attribution(
+            explainer, x.expand(n, -1, -1, -1), layer, "conductance", torch.arange(n), n_steps=n_steps
+        ).values
+        return values[(slice(None), *unit)].numpy()
+
+    np.testing.assert_allclose(tracer.output_chart.bars.y[1], conductance(4), rtol=1e-4, atol=1e-6)
+    calls = tracer.kernel_calls["conductance"]
+    tracer.conductance_steps = 32
+    assert tracer.wait(120) and tracer.error == ""
+    assert tracer.steps_control.value == 32 and tracer.kernel_calls["conductance"] == calls + 1
+    np.testing.assert_allclose(tracer.output_chart.bars.y[1], conductance(32), rtol=1e-4, atol=1e-6)
+    with pytest.raises(xw.ExplainerError, match="conductance_steps"):
+        xw.NetworkTracer(explainer, data.images[:1], conductance_steps=0)
+
+
 def test_a_bad_unit_is_an_error_in_the_view_which_keeps_working(tracer):
     tracer.layer, tracer.unit = "features.relu4", [999, 0, 0]
     assert tracer.wait(60) and tracer.status == "error" and "outside" in tracer.error

@@ -33,5 +33,9 @@ class ModelOutputError(ExplainerError):
     """The model returned something the kernel cannot read as (N, outputs)."""
 
 
+class CompilationError(ExplainerError, RuntimeError):
+    """``torch.compile`` could not compile the model's forward (``Explainer(compile=...)``)."""
+
+
 class UnsupportedLayerError(ExplainerError, TypeError):
     """The model contains a layer the requested method has no rule for."""

@@ -13,6 +13,7 @@ from ..uncertainty.explain_uncertainty import UncertaintyOf, as_uncertainty_of, 
 from ..uncertainty.predict import check_request, sample_outputs
 from ..uncertainty.result import Uncertainty, summarise
 from .attribution import Attribution
+from .compilation import forward_callable
 from .errors import ExplainerError, TargetError
 from .layers import conv_layer_names
 from .model_guard import model_device, preserved
@@ -42,7 +43,15 @@ class Explainer:
             log-variance (what makes the model expect noise); ``predict_uncertainty`` adds the
             predicted noise (``.aleatoric``, ``.total``).
         memory_budget: bytes one batched pass may use; ``None`` means 60% of free CUDA memory
-            on a GPU and 256 MiB on the CPU.
+            on a GPU and 1 GiB on the CPU. On the CPU passes are sized for speed (a few MB of
+            activations, or at least 32 inputs) within that budget.
+        compile: ``False`` (the default) runs the model eagerly; ``True`` (inductor) or a
+            ``torch.compile`` backend name runs its forward through ``torch.compile`` for input
+            shapes that come back (an explorer recomputing on clicks). Measured on the CPU here
+            (``benchmarks/compile_ab.py``): it pays for forward-only work (predictions 0.44-0.86
+            of the eager time) and not for gradients (1.0-1.8); the first call of each shape
+            compiles for seconds to minutes, and methods that hook layers (LRP, DeepLIFT, CAMs)
+            run eagerly. A compile that fails raises ``CompilationError``.
 
     Every call leaves the model as it found it: mode, ``requires_grad``, ``.grad``, hooks and
     parameters, also when the call raises.
@@ -56,6 +65,7 @@ class Explainer:
         eval_mode: bool = True,
         task: str = "auto",
         memory_budget: int | None = None,
+        compile: bool | str = False,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise ExplainerError(f"Explainer needs a torch.nn.Module, got {type(model).__name__}")
@@ -71,7 +81,7 @@ class Explainer:
         self.device = device
         self.eval_mode = eval_mode
         self.task = task
-        self._runner = ModelRunner(model, device, memory_budget)
+        self._runner = ModelRunner(model, device, memory_budget, call=forward_callable(model, compile))
         self._lock = threading.RLock()
 
     def attribute(

@@ -31,13 +31,25 @@ def resolve_layer(model: nn.Module, layer: Any) -> tuple[str, nn.Module]:
 
 def last_conv_layer(model: nn.Module) -> tuple[str, nn.Module]:
     """The last convolution registered in the model, the usual Grad-CAM layer."""
-    convs = [(name, module) for name, module in model.named_modules() if isinstance(module, _CONV_TYPES)]
-    if not convs:
+    found = _last_of_type(model, _CONV_TYPES, "")
+    if found is None:
         raise LayerNotFoundError(
             "the model has no Conv1d/Conv2d/Conv3d layer for Grad-CAM; pass layer='name' of a layer "
             "whose output has spatial dims"
         )
-    return convs[-1]
+    return found
+
+
+def _last_of_type(module: nn.Module, types: tuple[type, ...], name: str) -> tuple[str, nn.Module] | None:
+    """The last module of ``types`` in ``named_modules`` order, searched from the end so that only
+    the path to it gets a dotted name (``named_modules`` names every module: 20 us a Grad-CAM call
+    on a ResNet). A module registered twice is named by its last path, not its first."""
+    for key, child in reversed(module._modules.items()):
+        if child is not None:
+            found = _last_of_type(child, types, f"{name}.{key}" if name else key)
+            if found is not None:
+                return found
+    return (name, module) if isinstance(module, types) else None
 
 
 def conv_layer_names(model: nn.Module) -> list[str]:

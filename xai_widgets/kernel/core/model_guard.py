@@ -35,8 +35,9 @@ def walk_modules(model: nn.Module) -> list[nn.Module]:
             continue
         seen.add(id(module))
         found.append(module)
-        children = [child for child in module._modules.values() if child is not None]
-        stack.extend(reversed(children))
+        children = module._modules
+        if children:  # most modules are leaves: no list to build
+            stack.extend([child for child in reversed(children.values()) if child is not None])
     return found
 
 

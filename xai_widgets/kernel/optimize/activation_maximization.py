@@ -20,7 +20,7 @@ from ..core.runner import ModelRunner
 from ..core.validation import as_target_batch
 from ..probes.layer_tap import LayerTap, neuron_index
 from .image_parametrization import ImageParametrization
-from .regularizers import Regularizer, as_regularizers
+from .regularizers import Regularizer, as_regularizers, transform_steps
 
 if TYPE_CHECKING:
     from ..core.explainer import Explainer
@@ -85,6 +85,7 @@ class _Objective:
     ) -> None:
         self.runner = runner
         self.units: list[Any] = []
+        self._unit_index: tuple[torch.Tensor, ...] | None = None
         device = runner.device
         if layer is None:
             if channel is not None or neuron is not None:
@@ -126,14 +127,27 @@ class _Objective:
         return len(self.units)
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
-        rows = torch.arange(images.shape[0], device=images.device)
         if self.kind == "class":
-            return self.runner.forward(images)[rows, self.targets]
+            return self.runner.forward(images)[self._index()]
         out = self.tap.output_with_graph(images)
         if self.kind == "neuron":
-            columns = tuple(torch.tensor(dim, device=images.device) for dim in zip(*self.neurons, strict=True))
-            return out[(rows, *columns)]
-        return out[rows, self.channels].reshape(images.shape[0], -1).mean(1)
+            return out[self._index()]
+        return out[self._index()].reshape(images.shape[0], -1).mean(1)
+
+    def _index(self) -> tuple[torch.Tensor, ...]:
+        """(input, unit) index tensors into the model's or the layer's output, built once on the
+        device rather than each step."""
+        if self._unit_index is None:
+            device = self.runner.device
+            rows = torch.arange(self.k, device=device)
+            if self.kind == "class":
+                self._unit_index = (rows, self.targets)
+            elif self.kind == "neuron":
+                columns = [torch.tensor(dim, device=device) for dim in zip(*self.neurons, strict=True)]
+                self._unit_index = (rows, *columns)
+            else:
+                self._unit_index = (rows, self.channels)
+        return self._unit_index
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -227,29 +241,28 @@ def activation_maximization(
             optimizer.load_state_dict(resume.state.optimizer)  # type: ignore[union-attr]
             for group in optimizer.param_groups:
                 group["lr"] = lr
-        penalties = [(r.spec.apply, r.params) for r in chosen if r.spec.kind == "penalty"]
-        transforms = [(r.spec.apply, r.params) for r in chosen if r.spec.kind == "transform"]
+        penalties = _Penalties(chosen, (objective.k, *shape), runner.device)
+        transforms = transform_steps(chosen)
         periodic = [(r.spec.apply, r.params) for r in chosen if r.spec.kind == "periodic"]
         first = 0 if resume is None else resume.state.steps_done  # type: ignore[union-attr]
         score_rows: list[torch.Tensor] = []
         penalty_rows: list[torch.Tensor] = []
         with torch.enable_grad(), _flushing_denormals():
             for step in range(first + 1, first + steps + 1):
-                optimizer.zero_grad(set_to_none=True)
+                # What zero_grad(set_to_none=True) does, without the optimiser's profiling wrapper
+                # (seen at 0.1 ms a step on a loaded CPU, against a few microseconds).
+                param.parameters.grad = None
                 images = param.images()
                 seen = images
-                for apply, params in transforms:
-                    seen = apply(seen, generator, **params)
+                for transform in transforms:
+                    seen = transform(seen, generator)
                 scores = objective(seen)
-                penalty = images.new_zeros(objective.k)
-                for apply, params in penalties:
-                    penalty = penalty + apply(images, **params)
-                (penalty - scores).sum().backward()
+                penalty = penalties.backward(images, scores)
                 optimizer.step()
                 for apply, params in periodic:
                     apply(param, step, **params)
                 score_rows.append(scores.detach())
-                penalty_rows.append(penalty.detach())
+                penalty_rows.append(penalty)
                 try:
                     if on_step is not None and ((step - first) % on_step_every == 0 or step == first + steps):
                         with torch.no_grad():
@@ -279,6 +292,41 @@ def activation_maximization(
         elapsed_ms=elapsed_ms,
         state=_State(param, optimizer.state_dict(), generator.get_state(), done),
     )
+
+
+class _Penalties:
+    """The penalty regularisers of a run, and the backward pass of scores - penalties.
+
+    Penalties with a closed-form gradient (``spec.add_gradient``) add it into one buffer kept for
+    the run, which enters the backward pass as the gradient of the inputs themselves (a second
+    root of one backward pass); the others are differentiated by autograd.
+    """
+
+    def __init__(self, chosen: list[Regularizer], shape: tuple[int, ...], device: torch.device) -> None:
+        penalties = [r for r in chosen if r.spec.kind == "penalty"]
+        self.closed = [(r.spec.add_gradient, r.params) for r in penalties if r.spec.add_gradient is not None]
+        self.graphed = [(r.spec.apply, r.params) for r in penalties if r.spec.add_gradient is None]
+        self.gradient = torch.empty(shape, device=device) if self.closed else None
+        self.k = shape[0]
+
+    def backward(self, images: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        """Backward pass of sum(scores - penalties) into the parameters; returns the (k,) penalties."""
+        loss = -scores.sum()
+        penalty = images.new_zeros(self.k)
+        if self.graphed:
+            graphed = sum(apply(images, **params) for apply, params in self.graphed)
+            loss = loss + graphed.sum()
+            penalty += graphed.detach()
+        if self.gradient is None:
+            loss.backward()
+            return penalty
+        with torch.no_grad():
+            self.gradient.zero_()
+            plain = images.detach()
+            for add_gradient, params in self.closed:
+                penalty += add_gradient(plain, self.gradient, **params)
+        torch.autograd.backward((loss, images), (None, self.gradient))
+        return penalty
 
 
 @contextlib.contextmanager

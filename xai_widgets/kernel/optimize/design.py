@@ -32,6 +32,8 @@ class SequenceDesign:
     scores: (steps_done + 1, N) float32, the best target output so far after each step (row 0:
         the starts); non-decreasing down each column.
     evaluations: (steps_done + 1,) int64, model evaluations (sequences scored) so far after each step.
+    evaluations_per_start: (steps_done + 1, N) int64, the same for each start (they differ where a
+        start stops early or a step's cost depends on the start, as in greedy's ranked steps).
     method, params, target: what was run. cancelled: True when the progress or ``on_step``
     callback stopped the run (``stopped_by`` holds what it raised); the result is the run so far.
     """
@@ -39,6 +41,7 @@ class SequenceDesign:
     sequences: torch.Tensor
     scores: torch.Tensor
     evaluations: torch.Tensor
+    evaluations_per_start: torch.Tensor
     method: str
     params: dict[str, Any]
     target: torch.Tensor
@@ -150,6 +153,7 @@ def design_sequence(
         best_x = batch.clone()
         best = objective.score(batch, owners)
         rows, counts = [best.float().cpu().clone()], [objective.evaluations]
+        counts_per_start = [objective.evaluations_per_start.clone()]
         generator = torch.Generator().manual_seed(int(seed))
         search = spec.create(objective, batch, best, generator, **resolved)
     for step in range(1, steps + 1):
@@ -161,6 +165,7 @@ def design_sequence(
                 best_x[better], best[better] = candidates[better], scores[better]
                 rows.append(best.float().cpu().clone())
                 counts.append(objective.evaluations)
+                counts_per_start.append(objective.evaluations_per_start.clone())
                 current = best_x.float().cpu().clone()
             guarded(on_step, step, current, rows[-1].clone(), objective.evaluations)
             guarded(progress, step / steps)
@@ -175,6 +180,7 @@ def design_sequence(
         sequences=best_x.float().cpu().clone(),
         scores=torch.stack(rows),
         evaluations=torch.tensor(counts, dtype=torch.int64),
+        evaluations_per_start=torch.stack(counts_per_start),
         method=method,
         params=resolved,
         target=targets.cpu(),

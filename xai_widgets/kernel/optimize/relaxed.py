@@ -46,7 +46,7 @@ class RelaxedSearch:
         grad = torch.zeros_like(self.logits)
         scores = torch.empty(n * s, device=self.x0.device)
         hard_all = torch.empty((n * s, n_letters, length), device=self.x0.device)
-        self.objective.evaluations += n * s
+        self.objective.count(torch.arange(n), s)
 
         def work(start: int, stop: int) -> None:
             owners = torch.arange(start, stop, device=self.x0.device) // s

@@ -1,6 +1,6 @@
-"""FeatureVisualizer: activation maximisation live: the input that most excites a class or a layer's
-channel evolves as the ascent runs, beside the objective's curve; pause, resume, reset, cancel; and a
-gallery of one image per class from one batched run."""
+"""FeatureVisualizer: activation maximisation live: the input that most excites a class, a layer's
+channel or one neuron evolves as the ascent runs, beside the objective's curve; pause, resume,
+reset, cancel; and a gallery of one image per class from one batched run."""
 
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ class FeatureVisualizer(BaseView):
             ``input_shape`` attribute when it has one.
         class_names: one per output; default "class 0", "class 1", ...
 
-    Choose what to maximise (a class output, or a layer and one of its channels), the
+    Choose what to maximise (a class output, a layer and one of its channels, or one neuron: a
+    channel at one position of the layer's output), the
     regularisers and their strengths, the parametrisation (pixel or Fourier), the steps and the
     learning rate; **Run** starts an ascent whose image and objective curve repaint live (at most
     ten times a second), **Pause** stops it and keeps the result so far (``result``), **Resume**
@@ -101,6 +102,8 @@ class FeatureVisualizer(BaseView):
             # Channels per layer, read from one pass on a blank input (layers with a channel dim only).
             outputs = layer_activations(explainer, torch.zeros(1, *self.shape))
         self.channels = {name: int(out.shape[1]) for name, out in outputs.items() if out.ndim >= 2}
+        # Each layer's output shape per sample: a neuron is a channel and a position within it.
+        self.layer_shapes = {name: tuple(int(n) for n in outputs[name].shape[1:]) for name in self.channels}
         names = list(class_names) if class_names is not None else [f"class {i}" for i in range(n_outputs)]
         if len(names) != n_outputs:
             raise ParameterError(f"class_names has {len(names)} names but the model has {n_outputs} outputs")
@@ -120,7 +123,15 @@ class FeatureVisualizer(BaseView):
     # ---- building ---------------------------------------------------------------------------------
     def _build(self) -> None:
         style = {"description_width": "110px"}
-        self.kind = w.ToggleButtons(options=[("class", "class"), ("layer channel", "channel")], value="class")
+        self.kind = w.ToggleButtons(
+            options=[("class", "class"), ("layer channel", "channel"), ("one neuron", "neuron")],
+            value="class",
+            tooltips=[
+                "a class output of the model",
+                "the mean activation of one channel of a layer",
+                "one unit of a layer: a channel at one position",
+            ],
+        )
         self.kind.style.button_width = "110px"
         self.target = w.Dropdown(
             options=[(name, i) for i, name in enumerate(self.class_names)],
@@ -131,6 +142,14 @@ class FeatureVisualizer(BaseView):
         layers = list(self.channels)
         self.layer = w.Dropdown(options=layers, description="layer", layout=_wide(), style=style, disabled=not layers)
         self.channel = w.Dropdown(options=[], description="channel", layout=_wide(), style=style)
+        # The neuron's position in the layer's output (row and column of a conv map; one position
+        # along a sequence); hidden for layers without spatial dims.
+        self.position = [
+            w.BoundedIntText(value=0, min=0, max=0, description=label, layout=_wide(), style=style)
+            for label in ("row", "column")
+        ]
+        for control in self.position:
+            control.add_class("xw-fv-position")
         self.layer.observe(lambda _: self._fill_channels(), names="value")
         self.kind.observe(lambda _: self._show_objective(), names="value")
         self._fill_channels()
@@ -195,7 +214,7 @@ class FeatureVisualizer(BaseView):
         self.gallery = w.GridBox(layout=w.Layout(grid_template_columns=f"repeat(5, {_GALLERY_PX + 40}px)"))
         self.gallery.add_class("xw-fv-gallery")
         self.gallery_tiles: list[HeatmapView] = []
-        self.objective_box = w.VBox([self.kind, self.target, self.layer, self.channel])
+        self.objective_box = w.VBox([self.kind, self.target, self.layer, self.channel, *self.position])
         settings = w.VBox([self.parametrization, self.steps, self.lr])
         self._show_objective()
         self._update_buttons()
@@ -242,11 +261,28 @@ class FeatureVisualizer(BaseView):
     def _fill_channels(self) -> None:
         count = self.channels.get(self.layer.value, 0)
         self.channel.options = [(str(c), c) for c in range(count)]
+        spatial = self.layer_shapes.get(self.layer.value, ())[1:]
+        for control, size in zip(self.position, spatial, strict=False):
+            control.max = size - 1
+            control.value = size // 2  # the centre: a unit whose receptive field lies inside the input
+        if len(spatial) == 1:
+            self.position[0].description = "position"
+        elif spatial:
+            self.position[0].description = "row"
+        self._show_objective()
 
     def _show_objective(self) -> None:
-        by_class = self.kind.value == "class"
-        self.target.layout.display = "" if by_class else "none"
-        self.layer.layout.display = self.channel.layout.display = "none" if by_class else ""
+        kind = self.kind.value
+        self.target.layout.display = "" if kind == "class" else "none"
+        self.layer.layout.display = self.channel.layout.display = "none" if kind == "class" else ""
+        n_spatial = len(self.layer_shapes.get(self.layer.value, ())[1:]) if kind == "neuron" else 0
+        for i, control in enumerate(self.position):
+            control.layout.display = "" if i < n_spatial else "none"
+
+    def neuron(self) -> tuple[int, ...]:
+        """The chosen neuron as an index into the layer's output per sample: (channel, *position)."""
+        n_spatial = len(self.layer_shapes.get(self.layer.value, ())[1:])
+        return (int(self.channel.value), *(int(c.value) for c in self.position[:n_spatial]))
 
     def _update_buttons(self) -> None:
         running = self.state == "running"
@@ -348,7 +384,11 @@ class FeatureVisualizer(BaseView):
             if self.layer.value is None or self.channel.value is None:
                 self.state = "idle"
                 return "choose a layer and a channel"
-            kwargs.update(shape=self.shape, layer=self.layer.value, channel=int(self.channel.value))
+            kwargs.update(shape=self.shape, layer=self.layer.value)
+            if self.kind.value == "neuron":
+                kwargs.update(neuron=self.neuron())
+            else:
+                kwargs.update(channel=int(self.channel.value))
         gallery = action == "gallery" or (action == "resume" and self.result is self.gallery_result)
         if action != "resume":
             self._curve = []
@@ -418,11 +458,11 @@ class FeatureVisualizer(BaseView):
             self.lines.x = steps
             self.lines.y = curve.T if curve.shape[1] > 1 else curve[:, 0]
             self.lines.labels = labels
+            # One curve: the title names it, and a long unit name's legend ran past the plot.
+            self.lines.display_legend = len(labels) > 1
             self.lines.colors = [_COLOURS[i % len(_COLOURS)] for i in range(len(labels))]
         self.figure.title = "Objective: " + ("all classes" if gallery else labels[0] if labels else "")
-        self.y_axis.label = (
-            "mean activation of the channel" if labels and "channel" in labels[0] else "class score (model output)"
-        )
+        self.y_axis.label = _objective_label(labels[0] if labels else "")
         if gallery:
             for tile, image in zip(self.gallery_tiles, inputs, strict=False):
                 tile.set_image(_displayable(image))
@@ -438,6 +478,8 @@ class FeatureVisualizer(BaseView):
         if self._action != "resume" or source is None:
             if self.kind.value == "class":
                 return [self.class_names[int(self.target.value)]]
+            if self.kind.value == "neuron":
+                return [f"{self.layer.value} neuron {self.neuron()}"]
             return [f"{self.layer.value} channel {self.channel.value}"]
         return [
             self.class_names[u] if source.objective == "class" else label
@@ -468,6 +510,15 @@ def _units_of(result: ActivationMaximization) -> dict[str, Any]:
     if result.objective == "channel":
         return dict(layer=layer, channel=list(result.units) if len(result.units) > 1 else result.units[0])
     return dict(layer=layer, neuron=list(result.units))
+
+
+def _objective_label(label: str) -> str:
+    """The objective curve's y-axis title for a unit's label."""
+    if " neuron " in label:
+        return "activation of the neuron"
+    if " channel " in label:
+        return "mean activation of the channel"
+    return "class score (model output)"
 
 
 def _displayable(image: torch.Tensor) -> np.ndarray:

@@ -34,8 +34,10 @@ from ..controls.param_controls import control_for
 from .heatmap_view import HeatmapView
 from .units import method_units
 
-# Conductance's path integral: few steps, since it is computed per layer for every class at once.
+# Conductance's path integral by default: few steps, since it is computed per layer for every class
+# at once (``conductance_steps`` changes it).
 CONDUCTANCE_STEPS = 16
+MAX_CONDUCTANCE_STEPS = 1024
 COLUMN_SIZE = 176  # px, the longest side of a layer's tile mosaic
 CLICK_HINT = "Click a unit (a channel's tile or a bar) in a layer above to trace it."
 
@@ -53,14 +55,17 @@ class NetworkTracer(BaseView):
 
     ``x``: one input or a batch (N, ...); ``sample_index`` picks the input shown and links with the
     explorers (``xw.link_samples``). ``layers``: dotted names of the layers to show (None: every
-    activation layer and the output layer). Synced traits: ``sample_index``, ``layer``, ``unit``
-    (a full index into the layer's per-sample output; empty: none selected), ``method``.
+    activation layer and the output layer). ``conductance_steps``: the steps of the conductance's
+    path integral (more: closer to its completeness, slower). Synced traits: ``sample_index``,
+    ``layer``, ``unit`` (a full index into the layer's per-sample output; empty: none selected),
+    ``method``, ``conductance_steps``.
     """
 
     sample_index = t.Int(0, min=0).tag(sync=True)
     layer = t.Unicode("").tag(sync=True)
     unit = t.List(t.Int()).tag(sync=True)
     method = t.Unicode("gradient").tag(sync=True)
+    conductance_steps = t.Int(CONDUCTANCE_STEPS, min=1, max=MAX_CONDUCTANCE_STEPS).tag(sync=True)
 
     worker_name = "network-tracer"
 
@@ -72,6 +77,7 @@ class NetworkTracer(BaseView):
         class_names: Sequence[str] | None = None,
         sample_index: int = 0,
         method: str = "gradient",
+        conductance_steps: int = CONDUCTANCE_STEPS,
     ) -> None:
         self.explainer = explainer
         batch = torch.as_tensor(x).detach()
@@ -100,15 +106,20 @@ class NetworkTracer(BaseView):
         self.output_names = self.class_names or [f"class {i}" for i in range(int(n_outputs))]
         self._modules = dict(model.named_modules())
         self._activation_names = activation_layer_names(model)
-        super().__init__(sample_index=sample_index, method=method)
+        if not 1 <= int(conductance_steps) <= MAX_CONDUCTANCE_STEPS:
+            raise ExplainerError(
+                f"conductance_steps must be between 1 and {MAX_CONDUCTANCE_STEPS}, got {conductance_steps}"
+            )
+        super().__init__(sample_index=sample_index, method=method, conductance_steps=int(conductance_steps))
         self._activations: dict[str, np.ndarray] = {}
         self._preactivations: dict[str, np.ndarray] = {}
         self._shown_sample = -1
-        self._conductance: dict[tuple[int, str], np.ndarray] = {}
+        self._conductance: dict[tuple[int, str, int], np.ndarray] = {}
         self.add_class("xw-network-tracer")
         self._build()
         self.observe(self._on_sample, names="sample_index")
         self.observe(lambda _change: self.refresh(), names=["layer", "unit", "method"])
+        self.observe(self._on_param, names="conductance_steps")
         self.refresh()
 
     # ---- parts ----------------------------------------------------------------------------------
@@ -168,6 +179,18 @@ class NetworkTracer(BaseView):
             "Contribution to the outputs", "output", "contribution (logit units)",
             ["gradient × activation", "conductance"], "xw-tracer-output",
         )  # fmt: skip
+        self.steps_control = w.BoundedIntText(
+            value=self.conductance_steps,
+            min=1,
+            max=MAX_CONDUCTANCE_STEPS,
+            description="conductance steps",
+            tooltip="steps of the conductance's path integral in 'Contribution to the outputs' (more: closer "
+            "to its completeness, slower)",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="190px"),
+        )
+        self.steps_control.add_class("xw-tracer-conductance-steps")
+        w.link((self.steps_control, "value"), (self, "conductance_steps"))
         self.activation_chart = ActivationChart()
         for panel in (self.weights_chart, self.next_chart, self.output_chart, self.activation_chart):
             panel.clear(panel.figure.title, "click a unit in a layer above to trace it")
@@ -185,7 +208,10 @@ class NetworkTracer(BaseView):
             [
                 w.HBox([self.sample_slider, self.prediction]),
                 self.column_box,
-                w.HBox([self.method_buttons, self.param_box], layout=w.Layout(flex_flow="row wrap")),
+                w.HBox(
+                    [self.method_buttons, self.param_box, self.steps_control],
+                    layout=w.Layout(flex_flow="row wrap", align_items="center", gap="4px 24px"),
+                ),
                 self.unit_label,
                 panels,
             ]
@@ -344,9 +370,9 @@ class NetworkTracer(BaseView):
         self.output_chart.show(f"{layer} {list(unit)} → outputs", names, series)
 
     def _unit_conductance(self, work: Work, x: torch.Tensor, layer: str, unit: tuple[int, ...]) -> np.ndarray | None:
-        """The unit's conductance for every class: one batched call per (sample, layer), cached,
-        so a second click in the same layer costs no conductance pass."""
-        key = (self.sample_index, layer)
+        """The unit's conductance for every class: one batched call per (sample, layer, steps),
+        cached, so a second click in the same layer costs no conductance pass."""
+        key = (self.sample_index, layer, self.conductance_steps)
         if key not in self._conductance:
             n = len(self.output_names)
             if n == 0:
@@ -354,7 +380,7 @@ class NetworkTracer(BaseView):
             repeated = x.expand(n, *x.shape[1:])
             result = work.call(
                 "conductance", layer_attribution, self.explainer, repeated, layer, "conductance",
-                torch.arange(n), n_steps=CONDUCTANCE_STEPS,
+                torch.arange(n), n_steps=self.conductance_steps,
             )  # fmt: skip
             self._conductance[key] = result.values.numpy()
         index: tuple[Any, ...] = (slice(None), *unit)

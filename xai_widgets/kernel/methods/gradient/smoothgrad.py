@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from ...core.registry import ParamSpec, method
@@ -38,9 +40,8 @@ def smoothgrad(
     """
     value_range = (x.flatten(1).max(1).values - x.flatten(1).min(1).values).view(-1, *([1] * (x.ndim - 1)))
     std = noise * value_range
-    generator = torch.Generator(device=x.device).manual_seed(seed)
-    # Draw all noise up front so the result does not depend on how the work is chunked.
-    noise_draws = torch.randn((n_samples, *x.shape), generator=generator, device=x.device, dtype=x.dtype)
+    # Drawn up front so the result does not depend on how the work is chunked.
+    noise_draws = standard_normal_draws(seed, (n_samples, *x.shape), x.dtype, x.device)
     total = torch.zeros_like(x)
     total_sq = torch.zeros_like(x) if variant != "smoothgrad" else None
     for part in runner.batch_slices(x, backward=True):
@@ -63,3 +64,28 @@ def smoothgrad(
     if variant == "smoothgrad_sq":
         return mean_sq, None
     return (mean_sq - mean * mean).clamp_min(0.0), None
+
+
+# Draws of at most this many values are kept for the next call with the same seed and shape.
+_CACHED_DRAW_VALUES = 4 * 1024**2
+
+
+def standard_normal_draws(seed: int, shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """``torch.randn(shape)`` from a generator seeded with ``seed``; read-only (may be shared).
+
+    Drawing costs about a tenth of a small model's SmoothGrad (1 ms for 20 copies of a 64 px
+    image), and a view that recomputes on every click asks for the same draws each time, so
+    draws of up to 4 Mi values (two of them at most) are kept.
+    """
+    shape = tuple(shape)
+    if torch.Size(shape).numel() > _CACHED_DRAW_VALUES:
+        return _draw(seed, shape, dtype, device)
+    return _cached_draw(seed, shape, dtype, device)
+
+
+def _draw(seed: int, shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    generator = torch.Generator(device=device).manual_seed(seed)
+    return torch.randn(shape, generator=generator, device=device, dtype=dtype)
+
+
+_cached_draw = functools.lru_cache(maxsize=2)(_draw)

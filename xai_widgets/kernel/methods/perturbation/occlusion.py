@@ -11,6 +11,7 @@ from ...core.errors import ParameterError
 from ...core.registry import BASELINE_NAMES, ParamSpec, method
 from ...core.runner import ModelRunner
 from ...inputs.baselines import resolve_baseline
+from .incremental import incremental_drops
 
 # The automatic window covers about an eighth of each spatial dim.
 _AUTO_WINDOW_FRACTION = 8
@@ -32,8 +33,10 @@ def occlusion(
 
     Windows cover all channels and move over the spatial dims (the features, for tabular
     input); the last window in each dim is cut at the border so every feature is covered.
-    Each feature gets the mean drop over the windows that cover it. All occluded copies go
-    through the model in memory-budgeted batches.
+    Each feature gets the mean drop over the windows that cover it. The occluded copies go
+    through the model in memory-budgeted batches: incrementally (each layer recomputes only
+    the patch a window changes, see ``incremental``) where the model is a traceable CNN of
+    supported layers, else whole.
     """
     base = resolve_baseline(baseline, x, "occlusion")
     tabular = x.ndim == 2
@@ -53,22 +56,14 @@ def occlusion(
             )
     covers = [_window_cover(size, w, s, x.device) for size, w, s in zip(spatial, windows, strides, strict=True)]
     counts = [cover.shape[0] for cover in covers]
-    n, n_windows = x.shape[0], math.prod(counts)
-
+    n = x.shape[0]
     full_scores = runner.batched_scores(x, target)
-    drops = torch.empty((n_windows, n), device=x.device, dtype=full_scores.dtype)
-
-    # Each chunk is a run of windows applied to the whole batch at once, by broadcasting.
-    def work(start: int, stop: int) -> None:
-        masks = _window_masks(covers, counts, torch.arange(start, stop, device=x.device))
-        occluded = torch.where(masks[:, None, None], bs[None], xs[None]).flatten(0, 1)
-        if tabular:
-            occluded = occluded[:, 0]
-        with torch.no_grad():
-            scores = runner.scores(occluded, target.repeat(stop - start))
-        drops[start:stop] = full_scores[None] - scores.view(stop - start, n)
-
-    runner.chunks(n_windows, x.shape[1:], backward=False, work=work, unit=n)
+    starts = _window_starts(counts, strides, x.device)
+    incremental = None if tabular else incremental_drops(runner, x, base, target, windows, starts, full_scores)
+    if incremental is None:
+        drops = _full_pass_drops(runner, x, xs, bs, target, full_scores, covers, counts)
+    else:
+        drops = incremental
     total = drops.T.reshape(n, *counts).to(x.dtype)
     coverage = torch.ones(counts, device=x.device, dtype=x.dtype)
     for cover in covers:
@@ -77,6 +72,41 @@ def occlusion(
         coverage = torch.tensordot(coverage, cover.to(x.dtype), dims=([0], [0]))
     values = total / coverage
     return (values if tabular else values[:, None]), None
+
+
+def _full_pass_drops(
+    runner: ModelRunner,
+    x: torch.Tensor,
+    xs: torch.Tensor,
+    bs: torch.Tensor,
+    target: torch.Tensor,
+    full_scores: torch.Tensor,
+    covers: list[torch.Tensor],
+    counts: list[int],
+) -> torch.Tensor:
+    """The output drops (n_windows, N), every occluded copy through the whole model."""
+    n, n_windows = x.shape[0], math.prod(counts)
+    tabular = x.ndim == 2
+    drops = torch.empty((n_windows, n), device=xs.device, dtype=full_scores.dtype)
+
+    # Each chunk is a run of windows applied to the whole batch at once, by broadcasting.
+    def work(start: int, stop: int) -> None:
+        masks = _window_masks(covers, counts, torch.arange(start, stop, device=xs.device))
+        occluded = torch.where(masks[:, None, None], bs[None], xs[None]).flatten(0, 1)
+        if tabular:
+            occluded = occluded[:, 0]
+        with torch.no_grad():
+            scores = runner.scores(occluded, target.repeat(stop - start))
+        drops[start:stop] = full_scores[None] - scores.view(stop - start, n)
+
+    runner.chunks(n_windows, x.shape[1:], backward=False, work=work, unit=n)
+    return drops
+
+
+def _window_starts(counts: list[int], strides: tuple, device: torch.device) -> list[torch.Tensor]:
+    """Per spatial dim, the first position each flat window (C order) covers."""
+    grids = torch.meshgrid(*(torch.arange(c, device=device) for c in counts), indexing="ij")
+    return [grid.reshape(-1) * stride for grid, stride in zip(grids, strides, strict=True)]
 
 
 def _per_dim(value: Any, spatial: tuple, name: str, auto) -> tuple:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -18,6 +19,11 @@ from ...inputs.baselines import resolve_baseline
 _EPS = 1e-10
 _ELEMENTWISE = (nn.ReLU, nn.ELU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Softplus)
 _MAXPOOLS = {nn.MaxPool1d: F.max_pool1d, nn.MaxPool2d: F.max_pool2d, nn.MaxPool3d: F.max_pool3d}
+# The poolings' own backward kernels: the gradient at each window's maximum, from the indices.
+_POOLING_BACKWARDS: dict[type, Any] = {
+    nn.MaxPool2d: torch.ops.aten.max_pool2d_with_indices_backward,
+    nn.MaxPool3d: torch.ops.aten.max_pool3d_with_indices_backward,
+}
 
 
 @method(
@@ -41,9 +47,10 @@ def deeplift(
     rule. Linear layers, convolutions, eval-mode BatchNorm and average pooling need no rule.
     Activations called as functions (``F.relu``, ``torch.sigmoid``) cannot be hooked and keep
     their plain gradient, as in Captum: the result is then not DeepLIFT there and ``delta`` grows.
-    A module called several times in one forward is handled per call (Captum refuses it). In-place
-    activations run on a copy of their input, as in Captum: code that relies on their side effect
-    on that input (``self.relu(h); return h``) is not supported.
+    A module called several times in one forward is handled per call (Captum refuses it). An
+    in-place ``nn.ReLU`` works on its input as without the hooks; other in-place activations run on
+    a copy of their input, as in Captum. Code that relies on that side effect on the input
+    (``self.relu(h); return h``) gets no rule there.
     ``delta`` is sum(attributions) - (F(x) - F(baseline)) per sample, zero up to rounding on
     models built only from the layers above.
     """
@@ -75,7 +82,7 @@ def _hook_nonlinearities(model: nn.Module) -> list:
     handles = []
     for module in model.modules():
         if isinstance(module, _ELEMENTWISE) or type(module) in _MAXPOOLS:
-            pending: list[torch.Tensor] = []
+            pending: list = []
             handles.append(module.register_forward_pre_hook(_make_pre_hook(pending)))
             handles.append(module.register_forward_hook(_make_forward_hook(pending)))
     return handles
@@ -88,10 +95,23 @@ def _make_pre_hook(pending: list):
         pending.clear()
         if not torch.is_grad_enabled() or not inputs or not isinstance(inputs[0], torch.Tensor):
             return None
-        pending.append(inputs[0])
+        pre = inputs[0]
+        if pre.shape[0] % 2:
+            raise ModelOutputError(
+                f"deeplift: {type(module).__name__} received a batch of {pre.shape[0]}, not the input "
+                "and baseline halves it expects; the model must keep the batch dim through its layers"
+            )
+        if type(module) is nn.ReLU:
+            # What the rule needs of the pre-activation, taken before an in-place ReLU overwrites
+            # it; the ReLU then works on a detached alias (the same memory, as without the hooks).
+            with torch.no_grad():
+                pre_x, pre_ref = pre.chunk(2)
+                pending.append((pre, pre_x - pre_ref))
+            return (pre.detach(), *inputs[1:]) if module.inplace else None
+        pending.append((pre, None))
         if getattr(module, "inplace", False):
             # Keep the pre-activation intact: the rule needs it after the module ran.
-            return (inputs[0].clone(), *inputs[1:])
+            return (pre.clone(), *inputs[1:])
         return None
 
     return pre_hook
@@ -101,14 +121,11 @@ def _make_forward_hook(pending: list):
     def forward_hook(module: nn.Module, _inputs: tuple, output: Any):
         if not pending or not isinstance(output, torch.Tensor):
             return None
-        pre = pending.pop()
-        if pre.shape[0] % 2:
-            raise ModelOutputError(
-                f"deeplift: {type(module).__name__} received a batch of {pre.shape[0]}, not the input "
-                "and baseline halves it expects; the model must keep the batch dim through its layers"
-            )
+        pre, delta_in = pending.pop()
+        if delta_in is not None:
+            return _ReLURescale.apply(pre, output.detach(), _relu_multiplier(delta_in, output.detach()))
         if type(module) in _MAXPOOLS:
-            return _MaxPoolRescale.apply(pre, output, module)
+            return _max_pool_rescale(module, pre, output)
         return _rescale(pre, output)
 
     return forward_hook
@@ -133,38 +150,140 @@ def _rescale(pre: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     return torch.where(small, out, rescaled)
 
 
+def _relu_multiplier(delta_in: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """A ReLU's multipliers: Δout/Δin, ReLU's own gradient (out > 0, per half) where |Δin| < 1e-10.
+
+    Half the batch's size (the same for input and baseline) unless some |Δin| is that small.
+    Masks are float 0/1 tensors made in place: boolean masks, ``where`` and ``masked_fill`` are
+    many times slower on the CPU.
+    """
+    out_x, out_ref = out.chunk(2)
+    delta_out = out_x - out_ref
+    local_weight = _small(delta_in)
+    if not local_weight.any():
+        return delta_out.div_(delta_in)
+    # Δin + 1 where it is small: a finite ratio there, zeroed next; exactly Δin elsewhere.
+    ratio = delta_out.div_(delta_in.add_(local_weight)).mul_(1.0 - local_weight)
+    multiplier = out.new_empty(out.shape)
+    for half, out_half in zip(multiplier.chunk(2), (out_x, out_ref), strict=True):
+        torch.addcmul(ratio, local_weight, torch.gt(out_half, 0, out=torch.empty_like(out_half)), out=half)
+    return multiplier
+
+
+def _small(delta_in: torch.Tensor) -> torch.Tensor:
+    """1.0 where |Δin| < 1e-10 (the rescale rule falls back to the local gradient there), else 0.0."""
+    return delta_in.abs().lt_(_EPS)
+
+
+class _ReLURescale(torch.autograd.Function):
+    """A ReLU's output as it is (no copy), whose gradient to the pre-activation is ``multiplier``."""
+
+    @staticmethod
+    def forward(ctx, pre: torch.Tensor, out: torch.Tensor, multiplier: torch.Tensor) -> torch.Tensor:
+        # ``out`` is a detached alias: marking it changed in place hands it this node's gradient,
+        # and the model may go on changing it in place.
+        ctx.mark_dirty(out)
+        ctx.multiplier = multiplier
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor):
+        multiplier = ctx.multiplier
+        if multiplier.shape[0] == grad_out.shape[0]:
+            return grad_out * multiplier, None, None
+        # One multiplier for both halves: broadcast it over them.
+        halves = grad_out.view(2, *multiplier.shape)
+        return (halves * multiplier).view_as(grad_out), None, None
+
+
+def _max_pool_rescale(module: nn.Module, pre: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """The max pooling's output as it is, with Captum's maxpool rule as its gradient to ``pre``."""
+    with torch.no_grad():
+        indices = _pooling_indices(module, pre, out)
+        out_x, out_ref = out.detach().chunk(2)
+        cross_max = torch.maximum(out_x, out_ref)
+        delta_out = torch.empty_like(out)
+        torch.sub(cross_max, out_ref, out=delta_out[: out_x.shape[0]])
+        torch.sub(out_x, cross_max, out=delta_out[out_x.shape[0] :])
+        pre_x, pre_ref = pre.detach().chunk(2)
+        delta_in = pre_x - pre_ref
+        local_weight = _small(delta_in)
+        weights: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)
+        if bool(local_weight.any()):
+            delta_in.add_(local_weight)  # a finite ratio where |Δin| is small (weighted 0 there)
+            weights = (local_weight, 1.0 - local_weight)
+    scatter = _window_scatter(module, pre.shape, indices)
+    return _MaxPoolRescale.apply(pre, out.detach(), scatter, delta_out, delta_in, weights)
+
+
+def _window_scatter(
+    module: nn.Module, shape: torch.Size, indices: torch.Tensor
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The map from values per window to the sum at each window's maximum, as a tensor of ``shape``:
+    the pooling's own backward kernel where there is one (several times faster than a scatter)."""
+    backward = _POOLING_BACKWARDS.get(type(module))
+    # The kernel with its stand-in input (below) is checked on batched CPU tensors; else the scatter.
+    if backward is None or indices.device.type != "cpu" or len(shape) != (4 if type(module) is nn.MaxPool2d else 5):
+        flat_indices = indices.flatten(2)
+
+        def scatter(values: torch.Tensor) -> torch.Tensor:
+            total = values.new_zeros(shape)
+            total.flatten(2).scatter_add_(2, flat_indices, values.flatten(2))
+            return total
+
+        return scatter
+    pool: Any = module
+    args = [_as_list(value, len(shape) - 2) for value in (pool.kernel_size, pool.stride, pool.padding, pool.dilation)]
+    # The kernel reads only the shape (and layout) of the pooling's input: a stand-in without memory.
+    stand_in = indices.new_empty((), dtype=torch.float32).expand(shape)
+
+    def pooling_backward(values: torch.Tensor) -> torch.Tensor:
+        return backward(values, stand_in.to(values.dtype), *args, pool.ceil_mode, indices)
+
+    return pooling_backward
+
+
+def _as_list(value: Any, n: int) -> list[int]:
+    return list(value) if isinstance(value, (tuple, list)) else [int(value)] * n
+
+
+def _pooling_indices(module: nn.Module, pre: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """Where each window's maximum is: kept by the pooling's own backward node, else pooled again."""
+    indices = getattr(out.grad_fn, "_saved_result1", None)
+    if isinstance(indices, torch.Tensor) and indices.shape == out.shape and indices.dtype == torch.int64:
+        return indices
+    pool: Any = _MAXPOOLS[type(module)]  # type: ignore[index]
+    args = (module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
+    return pool(pre.detach(), *args, return_indices=True)[1]
+
+
 class _MaxPoolRescale(torch.autograd.Function):
     """Captum's maxpool rule: each window's Δout is split at the cross maximum of input and baseline.
 
     The part above the baseline's output goes to the input's argmax, the rest to the baseline's
-    argmax; per position the summed share divided by Δin is the multiplier.
+    argmax; per position the summed share divided by Δin is the multiplier (the pooling's own
+    gradient where |Δin| < 1e-10: ``local_weight`` is 1 there and ``ratio_weight`` 0, elsewhere the
+    other way round; both None when there is no such position).
     """
 
     @staticmethod
-    def forward(ctx, pre: torch.Tensor, out: torch.Tensor, module: nn.Module) -> torch.Tensor:
-        ctx.module = module
-        ctx.save_for_backward(pre.detach(), out.detach())
-        return out.detach().clone()
+    def forward(ctx, pre, out, scatter, delta_out, delta_in, weights):
+        ctx.mark_dirty(out)
+        ctx.scatter = scatter
+        ctx.save_for_backward(delta_out, delta_in, *weights)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
-        pre, out = ctx.saved_tensors
-        module = ctx.module
-        pool = _MAXPOOLS[type(module)]
-        args = (module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
-        with torch.enable_grad():
-            leaf = pre.detach().requires_grad_(True)
-            pooled, indices = pool(leaf, *args, return_indices=True)
-            (local_grad,) = torch.autograd.grad(pooled, leaf, grad_out)
-        out_x, out_ref = out.chunk(2)
-        cross_max = torch.maximum(out_x, out_ref)
-        delta_out = torch.cat([cross_max - out_ref, out_x - cross_max])
-        shares = torch.zeros_like(pre).flatten(2)
-        shares.scatter_add_(2, indices.flatten(2), (grad_out * delta_out).flatten(2))
-        shares = shares.view_as(pre)
-        first, second = shares.chunk(2)
-        shares = torch.cat([first + second, first + second])
-        delta_in = _halves_difference(pre)
-        small = delta_in.abs() < _EPS
-        multiplier = torch.where(small, local_grad, shares / torch.where(small, torch.ones_like(delta_in), delta_in))
-        return multiplier, None, None
+        delta_out, delta_in, local_weight, ratio_weight = ctx.saved_tensors
+        shares = ctx.scatter(grad_out * delta_out)
+        n = shares.shape[0] // 2
+        ratio = shares[:n].add_(shares[n:]).div_(delta_in)  # the same for both halves
+        halves = (2, *ratio.shape)
+        if local_weight is None:
+            return ratio.expand(halves).reshape(shares.shape), None, None, None, None, None
+        local = ctx.scatter(grad_out)
+        # The ratio where |Δin| >= 1e-10, the pooling's own gradient elsewhere; the weights are
+        # 0 and 1, so each position gets exactly one of them.
+        multiplier = torch.addcmul(ratio.mul_(ratio_weight), local_weight, local.view(halves))
+        return multiplier.view(shares.shape), None, None, None, None, None

@@ -7,7 +7,8 @@ import torch
 from ....core.errors import NotDifferentiableError
 from ....core.registry import ParamSpec, method
 from ....core.runner import ModelRunner
-from .composites import COMPOSITE_NAMES, Composite, composite_rules
+from .composites import ALIASES, COMPOSITE_NAMES, COMPOSITES, Composite, composite_rules
+from .epsilon_trace import traced_relevance
 from .graph import RelevancePass
 
 
@@ -73,14 +74,45 @@ def lrp(
     stabilisers) on bias-free networks for every composite but guided_backprop and deconvnet,
     otherwise the relevance the biases and ε absorbed.
     """
-    rules = composite if isinstance(composite, Composite) else composite_rules(composite, epsilon, gamma)
+    rules = composite if isinstance(composite, Composite) else _registered(composite, epsilon, gamma)
     return relevance(runner, x, target, rules)
+
+
+# (builder, epsilon, gamma) -> its composite, built once: what the traced ε pass derives from a
+# composite's rules (:mod:`.epsilon_trace`) is then kept for the next call. Never handed out.
+_BUILT: dict[tuple[object, float, float], Composite] = {}
+_MAX_BUILT = 64
+
+
+def _registered(name: str, epsilon: float, gamma: float) -> Composite:
+    """The registered composite ``name`` for these parameters (builders are pure functions of them)."""
+    key = (COMPOSITES.get(ALIASES.get(name, name)), epsilon, gamma)
+    built = _BUILT.get(key)
+    if built is None:
+        if len(_BUILT) >= _MAX_BUILT:
+            _BUILT.clear()
+        built = _BUILT[key] = composite_rules(name, epsilon, gamma)
+    return built
 
 
 def relevance(
     runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, rules: Composite
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """LRP relevances of ``x`` for ``target`` under any :class:`Composite`, and their delta."""
+    """LRP relevances of ``x`` for ``target`` under any :class:`Composite`, and their delta.
+
+    The ε composites on models built from the layers they cover run as one plain backward of a
+    traced forward (:mod:`.epsilon_trace`); everything else layer by layer (:mod:`.graph`).
+    """
+    traced = traced_relevance(runner, x, target, rules)
+    if traced is not None:
+        return traced
+    return layer_by_layer_relevance(runner, x, target, rules)
+
+
+def layer_by_layer_relevance(
+    runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, rules: Composite
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`relevance` with each layer's rule applied in its own backward step (any composite)."""
     relevance_pass = RelevancePass(runner.model, rules)
     # Size the chunks before the hooks go on: the runner's probe pass uses a batch of one.
     runner.chunk_size(x.shape[1:], backward=True)
