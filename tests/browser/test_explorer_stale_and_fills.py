@@ -39,15 +39,17 @@ from xai_widgets.zoo import load_shapes_model, make_shapes
 
 
 class SlowModel(torch.nn.Module):
-    \"\"\"The shapes CNN, sleeping ``delay`` seconds in every forward pass.\"\"\"
+    \"\"\"The shapes CNN, sleeping ``delay`` seconds in every forward pass. The sleep is a forward
+    hook: occlusion traces a plain CNN once and recomputes patches without calling its forward per
+    pass, and a model with hooks runs whole passes.\"\"\"
 
     def __init__(self):
         super().__init__()
         self.inner = load_shapes_model()
         self.delay = 0.6
+        self.register_forward_pre_hook(lambda _module, _inputs: time.sleep(self.delay))
 
     def forward(self, x):
-        time.sleep(self.delay)
         return self.inner(x)
 
 

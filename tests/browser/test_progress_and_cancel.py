@@ -24,17 +24,22 @@ from xai_widgets.zoo import load_shapes_model, make_shapes
 
 
 class SlowModel(torch.nn.Module):
-    \"\"\"The shapes CNN, sleeping ``delay`` seconds in every forward pass, which it counts.\"\"\"
+    \"\"\"The shapes CNN, sleeping ``delay`` seconds in every forward pass, which it counts. Both in a
+    forward hook: occlusion traces a plain CNN once and recomputes patches without calling its
+    forward per pass, and a model with hooks runs whole passes.\"\"\"
 
     def __init__(self):
         super().__init__()
         self.inner = load_shapes_model()
         self.delay = 0.05
         self.calls = 0
+        self.register_forward_pre_hook(self._slow_down)
 
-    def forward(self, x):
+    def _slow_down(self, _module, _inputs):
         self.calls += 1
         time.sleep(self.delay)
+
+    def forward(self, x):
         return self.inner(x)
 
 

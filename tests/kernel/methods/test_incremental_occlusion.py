@@ -291,7 +291,9 @@ def test_global_op_midway_matches_whole_passes():
 
 
 @pytest.mark.parametrize("kind", ["hooked", "untraceable", "tabular", "sequence", "training"])
-def test_fallbacks_give_the_whole_pass_result(kind, monkeypatch):
+def test_fallbacks_and_whole_map_layers_give_the_whole_pass_result(kind, monkeypatch):
+    # "sequence" is no fallback since 1-D layers are supported: a Conv1d patch, then Flatten and
+    # Linear on whole maps, bit for bit the whole passes' result.
     torch.manual_seed(7)
     eval_mode = kind != "training"
     if kind == "tabular":

@@ -10,6 +10,7 @@ from ..core.errors import InputError
 from ..core.progress import Progress
 from ..core.runner import ModelRunner
 from ..inputs.sequences import check_one_hot
+from ..methods.perturbation.incremental import incremental_drops, supports
 
 if TYPE_CHECKING:
     from ..core.explainer import Explainer
@@ -24,7 +25,9 @@ def in_silico_mutagenesis(
     ``l`` minus the output of the sequence itself (0 at the observed base). ``x`` is one-hot
     (N, A, L) (``xw.one_hot``); ``target`` as for ``explainer.attribute``. The N * L * (A - 1)
     mutants go through the model in as few passes as the memory budget allows (one pass for
-    the 303 mutants of a 101-base DNA sequence). Same as
+    the 303 mutants of a 101-base DNA sequence), or, for a traceable CNN of supported layers,
+    through its layers recomputing only the positions each substitution changes (see
+    ``methods/perturbation/incremental``), with the same results. Same as
     ``explainer.attribute(x, "in_silico_mutagenesis", target).values``.
     """
     return explainer.attribute(x, "in_silico_mutagenesis", target, progress=progress).values
@@ -33,6 +36,11 @@ def in_silico_mutagenesis(
 def substitution_effects(runner: ModelRunner, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """The compute behind :func:`in_silico_mutagenesis` on the runner's device: (N, A, L) effects."""
     check_one_hot(x, "in_silico_mutagenesis")
+    _check_alphabet(x)
+    if supports(runner.model, x, (1,)):
+        effects = _incremental_effects(runner, x, target, runner.batched_scores(x, target))
+        if effects is not None:
+            return effects
     # The sequences themselves ride in the mutants' passes (no extra pass for N originals).
     scores, original = _scores(runner, x, target, None)
     return scores - original[:, None, None]
@@ -48,7 +56,46 @@ def substitution_scores(
     N * L * (A - 1) mutants are built chunk by chunk, so memory holds only one pass of them, and
     go through the model in as few passes as the runner's budget allows (reported as progress).
     """
+    check_one_hot(x, "in_silico_mutagenesis")
+    _check_alphabet(x)
+    if supports(runner.model, x, (1,)):
+        effects = _incremental_effects(runner, x, target, original)
+        if effects is not None:
+            return original[:, None, None] + effects
     return _scores(runner, x, target, original)[0]
+
+
+def _check_alphabet(x: torch.Tensor) -> None:
+    if x.shape[1] < 2:
+        raise InputError(f"in_silico_mutagenesis needs an alphabet of at least two letters, got {x.shape[1]}")
+
+
+def _incremental_effects(
+    runner: ModelRunner, x: torch.Tensor, target: torch.Tensor, original: torch.Tensor
+) -> torch.Tensor | None:
+    """Each substitution's effect on the target output (N, A, L) (0 at the observed base), through
+    incremental occlusion; None where it does not apply (the caller runs whole passes).
+
+    A substitution is an occlusion one position wide: for each shift s in 1..A-1, the baseline
+    is ``x`` with every position's letter a moved to (a + s) % A, and occluding position l of
+    sequence n with it gives the mutant with letter (x's letter + s) % A there; its effect is
+    minus the occlusion's drop. ``original``: the sequences' own scores (N,), from the model's
+    own pass.
+    """
+    n, n_letters, length = x.shape
+    n_shifts = n_letters - 1
+    # Windows shift-major: window s * L + l puts letter (its letter + s + 1) % A at position l.
+    starts = [torch.arange(length, device=x.device).repeat(n_shifts)]
+    baselines = torch.stack([torch.roll(x, shift, dims=1) for shift in range(1, n_letters)])
+    baseline_of_window = torch.arange(n_shifts, device=x.device).repeat_interleave(length)
+    shift_drops = incremental_drops(runner, x, baselines, target, (1,), starts, original, baseline_of_window)
+    if shift_drops is None:
+        return None
+    # (n_shifts * L, N) -> (N, n_shifts, L), then each shift's effects at its letters.
+    shift_effects = -shift_drops.view(n_shifts, length, n).permute(2, 0, 1).to(x.dtype)
+    letters = (x.argmax(dim=1)[:, None, :] + torch.arange(1, n_letters, device=x.device)[None, :, None]) % n_letters
+    effects = torch.zeros((n, n_letters, length), device=x.device, dtype=x.dtype)
+    return effects.scatter_(1, letters, shift_effects)
 
 
 def _scores(
@@ -57,8 +104,7 @@ def _scores(
     """(N, A, L) scores of every mutant and the (N,) originals' scores: ``original`` if given, else
     scored in the same passes as the mutants (each sequence as a first, unchanged copy)."""
     n, n_letters, length = x.shape
-    if n_letters < 2:
-        raise InputError(f"in_silico_mutagenesis needs an alphabet of at least two letters, got {n_letters}")
+    _check_alphabet(x)
     reference = x.argmax(dim=1)  # (N, L)
     sample, position, letter = _substitutions(reference, n_letters, with_originals=original is None)
     scores = torch.empty((n, n_letters, length), device=x.device, dtype=x.dtype)

@@ -36,7 +36,10 @@ def occlusion(
     Each feature gets the mean drop over the windows that cover it. The occluded copies go
     through the model in memory-budgeted batches: incrementally (each layer recomputes only
     the patch a window changes, see ``incremental``) where the model is a traceable CNN of
-    supported layers, else whole.
+    supported layers, else whole. The incremental path traces the model's forward once
+    (torch.fx) and then runs its layers, not its ``forward``: Python side effects inside
+    ``forward`` (a counter, a sleep, a print) happen at the trace only; a model with forward hooks
+    always runs whole passes.
     """
     base = resolve_baseline(baseline, x, "occlusion")
     tabular = x.ndim == 2

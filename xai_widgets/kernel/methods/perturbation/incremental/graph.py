@@ -2,8 +2,10 @@
 
 A node is ``pointwise`` (each output position depends on the same position of one input: BatchNorm
 in eval mode, activations, arithmetic with a number), ``window`` (a sliding window over the spatial
-dims: Conv2d, MaxPool2d, AvgPool2d), ``merge`` (position-wise over several inputs: residual
-additions, channel concatenation) or ``other`` (anything else, run on whole maps). ``plan_of``
+dims: Conv1d/Conv2d, MaxPool1d/2d, AvgPool1d/2d), ``global`` (a global max or mean pool of 1-D
+maps, AdaptiveMaxPool1d(1) / AdaptiveAvgPool1d(1): from a patch and the base outside it), ``merge``
+(position-wise over several inputs: residual additions, channel concatenation) or ``other``
+(anything else, run on whole maps). ``plan_of``
 returns None, and occlusion runs whole passes, when the model cannot be traced or holds something
 whose meaning the trace may not keep (hooks, training mode, in-place writes read elsewhere).
 """
@@ -36,6 +38,7 @@ _POINTWISE_MODULES = (
     nn.Softplus,
     nn.Identity,
     nn.Dropout,
+    nn.Dropout1d,
     nn.Dropout2d,
 )
 _POINTWISE_FUNCTIONS: dict[Any, Callable[..., Any]] = {
@@ -71,8 +74,14 @@ _IN_PLACE = {operator.iadd, operator.isub, operator.imul, operator.itruediv, tor
 
 @dataclass(frozen=True)
 class Window:
-    """A sliding window over the two spatial dims; ``run`` applies it to a region with no padding."""
+    """A sliding window over the two spatial dims; ``run`` applies it to a region with no padding.
 
+    A 1-D window (``dims`` 1: Conv1d, MaxPool1d, AvgPool1d) is written as a 2-D one over maps of
+    height 1 (kernel, stride and dilation 1 and no padding along the height), so the patch geometry
+    is the same code; its ``run`` takes such (copies, C, 1, w) regions and returns the same form.
+    """
+
+    dims: int  # the spatial dims of the maps it slides over: 1 (N, C, L) or 2 (N, C, H, W)
     kernel: tuple[int, int]
     stride: tuple[int, int]
     padding: tuple[int, int]  # before the first position (the top and left pads)
@@ -87,12 +96,24 @@ class Step:
     """One traced node: its kind, and ``fn``, an out-of-place function of the node's arguments."""
 
     node: fx.Node
-    kind: str  # "input", "static", "pointwise", "window", "merge", "other", "output"
+    kind: str  # "input", "static", "pointwise", "window", "global", "merge", "other", "output"
     fn: Callable[..., Any]
     window: Window | None = None
     # The maps it reads, in the order ``fn`` takes them: pointwise and window steps take one
     # tensor, merges one list; "other" and "static" steps take the node's own arguments.
     maps: list[fx.Node] = field(default_factory=list)
+    # The map ranks (3: 1-D maps, 4: 2-D maps) whose patches ``fn`` computes as it computes whole
+    # maps (patches are always 4-D); None: any. A map of another rank is computed whole.
+    ranks: tuple[int, ...] | None = None
+    reduce: str | None = None  # a global step's pool: "max" or "mean"
+
+    def patches_rank(self, rank: int) -> bool:
+        """Whether patches of maps of this rank can pass this step."""
+        if rank not in (3, 4):
+            return False
+        if self.window is not None:
+            return rank == self.window.dims + 2
+        return self.ranks is None or rank in self.ranks
 
 
 @dataclass
@@ -101,6 +122,9 @@ class Plan:
 
     steps: list[Step]
     output: fx.Node
+    # The patch geometry last computed for this plan (``propagate`` reuses it when the next call
+    # has the same input shape and windows: interactive views repeat the same call).
+    geometry: dict[str, Any] = field(default_factory=dict)
 
 
 def usable_now(model: Any, modules: list[nn.Module]) -> bool:
@@ -198,6 +222,9 @@ def _classify(model: nn.Module, node: fx.Node, depends: set[fx.Node]) -> Step | 
         window = _window_of(module)
         if window is not None and len(args) == 1 and not node.kwargs:
             return Step(node, "window", module, window=window, maps=[args[0]])  # type: ignore[list-item]
+        reduce = _global_pool_of(module)
+        if reduce is not None and len(args) == 1 and not node.kwargs:
+            return Step(node, "global", module, maps=[args[0]], reduce=reduce)  # type: ignore[list-item]
         if _is_pointwise_module(module) and len(args) == 1 and not node.kwargs:
             return Step(node, "pointwise", _out_of_place(module), maps=[args[0]])  # type: ignore[list-item]
         return Step(node, "other", module)
@@ -213,7 +240,10 @@ def _classify(model: nn.Module, node: fx.Node, depends: set[fx.Node]) -> Step | 
             return _arithmetic(node, _ARITHMETIC[target], depends)
         if target is torch.cat and _is_channel_cat(node, depends):
             tensors = node.args[0] if node.args else node.kwargs["tensors"]
-            return Step(node, "merge", lambda maps: torch.cat(maps, 1), maps=list(tensors))  # type: ignore[arg-type]
+            dim = _cat_dim(node)
+            # dim -3 is the channels of 2-D maps only (of 1-D maps it is the batch).
+            ranks = None if dim == 1 else (4,)
+            return Step(node, "merge", lambda maps: torch.cat(maps, dim), maps=list(tensors), ranks=ranks)  # type: ignore[arg-type]
         return Step(node, "other", target)
     if node.op == "call_method":
         name = str(node.target)
@@ -254,9 +284,13 @@ def _arithmetic(node: fx.Node, function: Callable[[Any, Any], Any], depends: set
     return Step(node, "other", function)
 
 
+def _cat_dim(node: fx.Node) -> Any:
+    return node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+
+
 def _is_channel_cat(node: fx.Node, depends: set[fx.Node]) -> bool:
     tensors = node.args[0] if node.args else node.kwargs.get("tensors")
-    dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+    dim = _cat_dim(node)
     extra = set(node.kwargs) - {"tensors", "dim"}
     return (
         isinstance(tensors, (list, tuple))
@@ -271,30 +305,66 @@ def _is_pointwise_module(module: nn.Module) -> bool:
     if isinstance(module, _POINTWISE_MODULES):
         return True
     # In eval mode with running statistics, BatchNorm is a per-channel affine map.
-    return isinstance(module, nn.BatchNorm2d) and module.running_mean is not None and module.running_var is not None
+    return _is_batch_norm(module) and module.running_mean is not None and module.running_var is not None
+
+
+def _is_batch_norm(module: nn.Module) -> bool:
+    return type(module) in (nn.BatchNorm1d, nn.BatchNorm2d)
 
 
 def _out_of_place(module: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
     """The module as a function that leaves its argument alone (patches may be read again)."""
     if isinstance(module, nn.ReLU):
         return torch.relu
+    if _is_batch_norm(module):
+        return _eval_batch_norm(module)  # type: ignore[arg-type]
     if getattr(module, "inplace", False):
         return lambda t: module(t.clone())
     return module
+
+
+def _global_pool_of(module: nn.Module) -> str | None:
+    """ "max" or "mean" for a pool of a whole 1-D map to one position, None for any other module."""
+    size = getattr(module, "output_size", None)
+    if size not in (1, (1,)):
+        return None
+    if type(module) is nn.AdaptiveMaxPool1d and not module.return_indices:
+        return "max"
+    if type(module) is nn.AdaptiveAvgPool1d:
+        return "mean"
+    return None
+
+
+def _eval_batch_norm(bn: nn.BatchNorm1d | nn.BatchNorm2d) -> Callable[[torch.Tensor], torch.Tensor]:
+    """BatchNorm on its running statistics (what eval mode computes) for maps of any rank: 1-D
+    patches are 4-D (height 1), which BatchNorm1d's own input check refuses."""
+
+    def run(t: torch.Tensor) -> torch.Tensor:
+        # The statistics and weights are read at each call: a cached plan must see the current ones.
+        return F.batch_norm(t, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
+
+    return run
 
 
 def _pair(value: Any) -> tuple[int, int]:
     return (int(value), int(value)) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
+def _single(value: Any) -> int:
+    return int(value) if isinstance(value, int) else int(value[0])
+
+
 def _window_of(module: nn.Module) -> Window | None:
-    """The sliding window of a Conv2d / MaxPool2d / AvgPool2d, None for any other module or option."""
+    """The sliding window of a Conv / MaxPool / AvgPool (1-D or 2-D), None for any other module or option."""
+    if type(module) in (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d):
+        return _window_1d(module)
     if type(module) is nn.Conv2d:
         return _conv_window(module)
     if type(module) is nn.MaxPool2d and not module.return_indices:
         kernel, stride = _pair(module.kernel_size), _pair(module.stride or module.kernel_size)
         dilation = _pair(module.dilation)
         return Window(
+            2,
             kernel,
             stride,
             _pair(module.padding),
@@ -310,6 +380,7 @@ def _window_of(module: nn.Module) -> Window | None:
         kernel, stride = _pair(module.kernel_size), _pair(module.stride or module.kernel_size)
         divisor = module.divisor_override
         return Window(
+            2,
             kernel,
             stride,
             padding,
@@ -321,19 +392,70 @@ def _window_of(module: nn.Module) -> Window | None:
     return None
 
 
-def _conv_window(conv: nn.Conv2d) -> Window:
-    kernel, stride, dilation = _pair(conv.kernel_size), _pair(conv.stride), _pair(conv.dilation)
+def _conv_padding(conv: nn.Conv1d | nn.Conv2d, kernel: tuple, dilation: tuple) -> tuple[int, ...]:
+    """The padding before the first position, per spatial dim."""
     if isinstance(conv.padding, str):
         # "valid" pads nothing; "same" pads the total (dilation * (kernel - 1)) split with the
         # smaller half first, as torch does.
-        total = [0, 0] if conv.padding == "valid" else [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
-        padding = (total[0] // 2, total[1] // 2)
-    else:
-        padding = _pair(conv.padding)
+        if conv.padding == "valid":
+            return (0,) * len(kernel)
+        return tuple(d * (k - 1) // 2 for d, k in zip(dilation, kernel, strict=True))
+    return tuple(int(p) for p in conv.padding)
+
+
+def _conv_window(conv: nn.Conv2d) -> Window:
+    kernel, stride, dilation = _pair(conv.kernel_size), _pair(conv.stride), _pair(conv.dilation)
+    padding = _conv_padding(conv, kernel, dilation)
     mode = "constant" if conv.padding_mode == "zeros" else conv.padding_mode
 
     def run(region: torch.Tensor) -> torch.Tensor:
         # The weights are read at each call: a cached plan must see the model's current ones.
         return F.conv2d(region, conv.weight, conv.bias, stride, 0, dilation, conv.groups)
 
-    return Window(kernel, stride, padding, dilation, mode, 0.0, run)
+    return Window(2, kernel, stride, (padding[0], padding[1]), dilation, mode, 0.0, run)
+
+
+def _window_1d(module: nn.Module) -> Window | None:
+    """A Conv1d / MaxPool1d / AvgPool1d as a 2-D window over maps of height 1 (see :class:`Window`)."""
+    if isinstance(module, nn.Conv1d):
+        kernel, stride, dilation = _single(module.kernel_size), _single(module.stride), _single(module.dilation)
+        padding = _conv_padding(module, (kernel,), (dilation,))[0]
+        mode = "constant" if module.padding_mode == "zeros" else module.padding_mode
+        fill = 0.0
+        conv = module
+
+        def run_1d(region: torch.Tensor) -> torch.Tensor:
+            # The weights are read at each call: a cached plan must see the model's current ones.
+            return F.conv1d(region, conv.weight, conv.bias, stride, 0, dilation, conv.groups)
+
+    elif isinstance(module, nn.MaxPool1d):
+        if module.return_indices:
+            return None
+        kernel, dilation = _single(module.kernel_size), _single(module.dilation)
+        stride, padding = _single(module.stride or module.kernel_size), _single(module.padding)
+        mode, fill = "constant", float("-inf")
+
+        def run_1d(region: torch.Tensor) -> torch.Tensor:
+            return F.max_pool1d(region, kernel, stride, 0, dilation)
+
+    else:
+        assert isinstance(module, nn.AvgPool1d)
+        kernel, stride = _single(module.kernel_size), _single(module.stride or module.kernel_size)
+        padding, dilation = _single(module.padding), 1
+        if module.ceil_mode or (padding != 0 and not module.count_include_pad):
+            return None  # the divisor would depend on the position
+        mode, fill = "constant", 0.0
+
+        def run_1d(region: torch.Tensor) -> torch.Tensor:
+            return F.avg_pool1d(region, kernel, stride, 0)
+
+    return Window(
+        1,
+        (1, kernel),
+        (1, stride),
+        (0, padding),
+        (1, dilation),
+        mode,
+        fill,
+        lambda region: run_1d(region.squeeze(2)).unsqueeze(2),
+    )

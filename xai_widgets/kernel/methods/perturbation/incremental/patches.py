@@ -3,7 +3,8 @@
 A patch is a rectangle per window, the same size for every window (so that a chunk of copies is
 one tensor), shifted inward at the borders rather than shrunk. Outside its rectangle a copy's
 map equals the unoccluded ("base") map of its sample. Positions are in the map's own coordinates;
-a rectangle may hold unchanged positions too, which carry their base values.
+a rectangle may hold unchanged positions too, which carry their base values. A 1-D map (N, C, L)
+is a 2-D one of height 1: its patches are (copies, C, 1, w), its rectangles one row high.
 """
 
 from __future__ import annotations
@@ -167,9 +168,13 @@ def _reader(source: Rect, row_positions: torch.Tensor, col_positions: torch.Tens
 class Store:
     """One map's values for a chunk as rows of channels: the base maps of the N samples, a row of
     zeros, a row of -inf, then the chunk's patches. Reading a region of every copy is then one
-    ``index_select`` of whole rows (many times faster than a gather over four dims)."""
+    ``index_select`` of whole rows (many times faster than a gather over four dims). A 1-D map's
+    base (N, C, L) is held as height 1, and :func:`materialise` gives its whole maps back 1-D."""
 
     def __init__(self, base: torch.Tensor) -> None:
+        self.one_d = base.ndim == 3
+        if self.one_d:
+            base = base.unsqueeze(2)
         n, channels, height, width = base.shape
         self.extent = (height, width)
         self.zero_row, self.minus_inf_row = n * height * width, n * height * width + 1
@@ -227,9 +232,10 @@ def read(reader: Reader, windows: slice, n_samples: int, store: Store, source: R
 def materialise(
     store: Store, origin: torch.Tensor, size: tuple[int, int], windows: slice, n_samples: int
 ) -> torch.Tensor:
-    """Whole maps (copies, C, H, W) for the rest of the network: each copy's base with its patch
-    (``origin``: (n_windows, 2) on the device, ``size``) written in. Copying whole base maps and
-    then the patch rows beats gathering every position one row at a time (3-5 times here)."""
+    """Whole maps (copies, C, H, W), or (copies, C, L) for a 1-D map, for the rest of the network:
+    each copy's base with its patch (``origin``: (n_windows, 2) on the device, ``size``) written
+    in. Copying whole base maps and then the patch rows beats gathering every position one row at
+    a time (3-5 times here)."""
     height, width = store.extent
     n_windows = windows.stop - windows.start
     copies = n_windows * n_samples
@@ -245,4 +251,39 @@ def materialise(
     target = first + (rows[:, :, None] * width + cols[:, None, :])[:, None]
     patch_rows = store.rows[store.patch_start : store.patch_start + copies * size[0] * size[1]]
     whole.index_copy_(0, target.reshape(-1), patch_rows)
+    if store.one_d:
+        return whole.view(copies, width, channels).permute(0, 2, 1)
     return whole.view(copies, height, width, channels).permute(0, 3, 1, 2)
+
+
+class OutsidePool:
+    """A global max or mean pool of a 1-D map (N, C, L) for copies that differ from the base only
+    inside their patch: the pool of the base before the patch and after it (prefix and suffix
+    tables, built once) combined with the pool of the patch, instead of whole maps per copy."""
+
+    def __init__(self, base: torch.Tensor, reduce: str) -> None:
+        n, channels, length = base.shape
+        self.reduce, self.length = reduce, length
+        if reduce == "max":
+            edge = torch.full((n, channels, 1), float("-inf"), dtype=base.dtype, device=base.device)
+            running = base.cummax(-1).values
+            running_back = base.flip(-1).cummax(-1).values.flip(-1)
+        else:
+            edge = torch.zeros((n, channels, 1), dtype=base.dtype, device=base.device)
+            running, running_back = base.cumsum(-1), base.flip(-1).cumsum(-1).flip(-1)
+        # before[..., i]: the pool of positions < i; after[..., i]: of positions >= i (as rows (N, L + 1, C)).
+        self.before = torch.cat([edge, running], -1).transpose(1, 2)
+        self.after = torch.cat([running_back, edge], -1).transpose(1, 2)
+
+    def pool(self, patch: torch.Tensor, origin: torch.Tensor, windows: slice, n_samples: int) -> torch.Tensor:
+        """The pooled (copies, C, 1) of each copy, from its patch (copies, C, 1, w) at ``origin``
+        ((n_windows, 2) on the device); copies window-major, as :func:`read` orders them."""
+        width = patch.shape[-1]
+        start = origin[windows, 1].repeat_interleave(n_samples)
+        samples = torch.arange(n_samples, device=patch.device).repeat(origin[windows].shape[0])
+        before, after = self.before[samples, start], self.after[samples, start + width]
+        if self.reduce == "max":
+            pooled = torch.maximum(torch.maximum(before, after), patch.amax((2, 3)))
+        else:
+            pooled = (before + after + patch.sum((2, 3))) / self.length
+        return pooled[:, :, None]

@@ -4,6 +4,7 @@ Every traced node of a chunk of copies holds one of three values: the base (it d
 the input), a patch (copies, C, ph, pw) over the base (see ``patches``), or whole maps for every
 copy. A node turns into whole maps once its patch would cover ``MATERIALISE_FRACTION`` of its map,
 or when it is a layer patches cannot pass (``other``); from there the rest runs as usual.
+1-D inputs (N, C, L) and their maps are handled as 2-D ones of height 1 (see ``patches``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from torch import fx, nn
 from ....core.runner import ModelRunner, as_output_matrix
 from .graph import Plan, Step, plan_of, usable_now
 from .patches import (
+    OutsidePool,
     Reader,
     Rect,
     Store,
@@ -48,8 +50,9 @@ class _Node:
     step: Step
     rect: Rect | None = None
     readers: list[Reader | None] | None = None  # per map read by a patched window or merge step
-    origin: torch.Tensor | None = None  # a patched node some whole step reads: its rect's origin on the device
+    origin: torch.Tensor | None = None  # a patched node a whole step or a pool reads: its rect's origin on the device
     stored: bool = False  # its patches go to a Store, for readers
+    pooled: bool = False  # a global pool computed from its map's patch (see ``OutsidePool``)
 
 
 def incremental_drops(
@@ -60,38 +63,49 @@ def incremental_drops(
     window: tuple[int, ...],
     starts: list[torch.Tensor],
     full_scores: torch.Tensor,
+    baseline_of_window: torch.Tensor | None = None,
 ) -> torch.Tensor | None:
     """The output drops (n_windows, N) of occluding each window, computed incrementally.
 
-    ``starts`` holds, per spatial dim, each window's first covered position (flat windows in C
-    order); a window covers ``window`` positions from there, cut at the border. Returns None
-    (and has done no chunked work) when the model or input is one this cannot reason about,
+    ``x`` is (N, C, H, W) or (N, C, L); ``starts`` holds, per spatial dim, each window's first
+    covered position (flat windows in C order); a window covers ``window`` positions from there,
+    cut at the border. ``baseline`` (shaped as ``x``) fills every window; or, with
+    ``baseline_of_window`` ((n_windows,) indices), ``baseline`` is a stack (B, *x.shape) and each
+    window is filled from its own (in-silico mutagenesis: one baseline per letter shift). Returns
+    None (and has done no chunked work) when the model or input is one this cannot reason about,
     so the caller runs whole passes with the same result.
     """
-    if x.ndim != 4 or len(window) != 2:
-        return None
-    plan = _plan(runner.model)
+    plan = _plan(runner.model) if _shapes_fit(x, window) else None
     if plan is None:
         return None
+    sample_shape = x.shape[1:]  # what the runner sizes chunks by: the model's own input
     with torch.no_grad():
         base = _base_pass(plan, x, target, full_scores)
     if base is None:
         return None
-    extent = (x.shape[2], x.shape[3])
-    nodes = _geometry(plan, base, occluded_rect([s.cpu() for s in starts], (window[0], window[1]), extent))
-    if nodes is None:
-        return None
-    nodes = _with_readers(nodes, x.device)
     n, n_windows = x.shape[0], starts[0].shape[0]
-    masks = _cover_masks(nodes[0].rect, starts, window, x.device)  # type: ignore[arg-type]
-    last_use = _last_uses(plan)
+    if baseline_of_window is None:
+        baseline, baseline_of_window = baseline[None], torch.zeros(n_windows, dtype=torch.long, device=x.device)
+    if x.ndim == 3:  # a 1-D input as a 2-D one of height 1
+        x, baseline = x.unsqueeze(2), baseline.unsqueeze(3)
+        window, starts = (1, window[0]), [torch.zeros_like(starts[0]), starts[0]]
+    layout = _layout(plan, base, (x.shape[2], x.shape[3]), (window[0], window[1]), starts, x.device)
+    if layout is None:
+        return None
+    nodes, masks, last_use = layout
     stores = {node.step.node: Store(base[node.step.node]) for node in nodes if node.stored}
+    pools = {
+        node.step.node: OutsidePool(base[node.step.maps[0]], node.step.reduce)  # type: ignore[arg-type]
+        for node in nodes
+        if node.pooled
+    }
     per_window = n * _memory_fraction(nodes, base, n)
     # From here on only the stores and the values that do not depend on the input are read.
     base = {node.step.node: base[node.step.node] for node in nodes if node.step.kind == "static"}
     drops = torch.empty((n_windows, n), device=x.device, dtype=full_scores.dtype)
     x_last = x.permute(0, 2, 3, 1)
-    baseline_last = baseline.permute(0, 2, 3, 1)
+    baseline_last = baseline.permute(0, 1, 3, 4, 2)
+    baseline_of_window = baseline_of_window.to(x.device)
     # A copy's patches hold a part of a whole pass's activations: chunks of more copies cost the
     # same memory (and amortise the per-chunk work). Items are groups of windows of a whole input.
     group = max(1, math.ceil(1 / per_window)) if per_window < 1 else 1
@@ -101,13 +115,25 @@ def incremental_drops(
         start, stop = first * group, min(n_windows, last * group)
         windows = slice(start, stop)
         with torch.no_grad():
-            occluded = _occluded_patch(nodes[0], windows, n, x_last, baseline_last, masks)
-            scores = _patch_pass(plan, nodes, base, stores, windows, n, occluded, target, last_use)
+            occluded = _occluded_patch(nodes[0], windows, n, x_last, baseline_last, baseline_of_window, masks)
+            scores = _patch_pass(plan, nodes, base, stores, pools, windows, n, occluded, target, last_use)
         drops[start:stop] = full_scores[None] - scores.view(stop - start, n)
 
     unit = max(1, round(per_window * group))
-    runner.chunks(n_groups, x.shape[1:], backward=False, work=work, unit=unit)
+    runner.chunks(n_groups, sample_shape, backward=False, work=work, unit=unit)
     return drops
+
+
+def supports(model: Any, x: torch.Tensor, window: tuple[int, ...]) -> bool:
+    """Whether :func:`incremental_drops` may apply to this model and input shape (it can still
+    return None, e.g. when no layer's patch saves work): a 1-D or 2-D input with a window per
+    spatial dim, and a model traced into a plan that is usable in its present state. Cheap: the
+    plan is cached per model; callers use it to avoid side passes a fallback would not need."""
+    return _shapes_fit(x, window) and _plan(model) is not None
+
+
+def _shapes_fit(x: torch.Tensor, window: tuple[int, ...]) -> bool:
+    return x.ndim in (3, 4) and len(window) == x.ndim - 2
 
 
 def _memory_fraction(nodes: list[_Node], base: dict, n: int) -> float:
@@ -164,7 +190,7 @@ def _base_pass(plan: Plan, x: torch.Tensor, target: torch.Tensor, full_scores: t
 
 def _run_whole(step: Step, env: dict, protect: bool = False) -> Any:
     """The step on whole maps; ``protect`` gives "other" steps copies (they may write in place)."""
-    if step.kind in ("pointwise", "window"):
+    if step.kind in ("pointwise", "window", "global"):
         return step.fn(env[step.maps[0]])
     if step.kind == "merge":
         return step.fn([env[m] for m in step.maps])
@@ -178,6 +204,38 @@ def _run_whole(step: Step, env: dict, protect: bool = False) -> Any:
     return step.fn(*args, **kwargs)
 
 
+def _layout(
+    plan: Plan,
+    base: dict,
+    extent: tuple[int, int],
+    window: tuple[int, int],
+    starts: list[torch.Tensor],
+    device: torch.device,
+) -> tuple[list[_Node], list[torch.Tensor], dict[fx.Node, int]] | None:
+    """The patch geometry of these windows over inputs of this (2-D) extent: each node's patch and
+    readers, the input patch's cover masks and each node's last reader; None when patches would
+    save nothing. It depends on the input's shape (the maps' shapes follow from it) but not its
+    values, so the last one is kept on the plan and reused while the same call repeats."""
+    # The model's input shape (its rank too: a 1-D input and a 2-D one of height 1 differ).
+    key = (tuple(base[plan.steps[0].node].shape[1:]), window, MATERIALISE_FRACTION, str(device))
+    cached = plan.geometry.get("last")
+    if (
+        cached is not None
+        and cached[0] == key
+        and len(cached[1]) == len(starts)
+        and all(torch.equal(a, b) for a, b in zip(cached[1], starts, strict=True))
+    ):
+        return cached[2]
+    nodes = _geometry(plan, base, occluded_rect([s.cpu() for s in starts], window, extent))
+    layout = None
+    if nodes is not None:
+        nodes = _with_readers(nodes, device)
+        masks = _cover_masks(nodes[0].rect, starts, window, device)  # type: ignore[arg-type]
+        layout = (nodes, masks, _last_uses(plan))
+    plan.geometry["last"] = (key, [s.clone() for s in starts], layout)
+    return layout
+
+
 def _geometry(plan: Plan, base: dict, input_rect: Rect) -> list[_Node] | None:
     """Each step's patch (or whole maps); None when patches would save nothing."""
     rects: dict[fx.Node, Rect] = {}
@@ -187,12 +245,16 @@ def _geometry(plan: Plan, base: dict, input_rect: Rect) -> list[_Node] | None:
     patched_windows = 0
     for step in plan.steps:
         rect = None
+        pooled = False
         if step.kind == "input":
             rect = input_rect
+        elif step.kind == "global":
+            source = base[step.maps[0]]
+            pooled = step.maps[0] in rects and isinstance(source, torch.Tensor) and source.ndim == 3
         elif step.kind in ("pointwise", "window", "merge") and all(m in rects for m in step.maps):
             out = base[step.node]
-            if isinstance(out, torch.Tensor) and out.ndim == 4:
-                extent = (out.shape[2], out.shape[3])
+            if _patches_pass(step, out, [base[m] for m in step.maps]):
+                extent = (1, out.shape[2]) if out.ndim == 3 else (out.shape[2], out.shape[3])
                 if step.kind == "pointwise":
                     rect = rects[step.maps[0]]
                 elif step.kind == "window":
@@ -204,8 +266,16 @@ def _geometry(plan: Plan, base: dict, input_rect: Rect) -> list[_Node] | None:
             patched_windows += rect is not None and step.kind == "window"
         if rect is not None:
             rects[step.node] = rect
-        nodes.append(_Node(step, rect))
+        nodes.append(_Node(step, rect, pooled=pooled))
     return nodes if patched_windows else None
+
+
+def _patches_pass(step: Step, out: Any, maps: list[Any]) -> bool:
+    """Whether the step's patches can be computed from its input maps' patches: 1-D or 2-D maps
+    in and out, all of one rank, which the step handles in patch form."""
+    if not isinstance(out, torch.Tensor) or not step.patches_rank(out.ndim):
+        return False
+    return all(isinstance(m, torch.Tensor) and m.ndim == out.ndim for m in maps)
 
 
 def _with_readers(nodes: list[_Node], device: torch.device) -> list[_Node]:
@@ -215,6 +285,10 @@ def _with_readers(nodes: list[_Node], device: torch.device) -> list[_Node]:
         if node.rect is not None and node.step.kind in ("input", "pointwise"):
             continue  # a pointwise patch is computed from its input's patch as it is
         patched_step = node.rect is not None
+        if node.pooled:  # reads its map's patch as it is, at the patch's origin
+            source_node = by_node[node.step.maps[0]]
+            source_node.origin = source_node.rect.origin.to(device)  # type: ignore[union-attr]
+            continue
         for source in node.step.maps if node.step.kind != "other" else node.step.node.all_input_nodes:
             source_node = by_node[source]
             if source_node.rect is None:
@@ -255,9 +329,11 @@ def _occluded_patch(
     n: int,
     x_last: torch.Tensor,
     baseline_last: torch.Tensor,
+    baseline_of_window: torch.Tensor,
     masks: list[torch.Tensor],
 ) -> torch.Tensor:
-    """The input patch of each copy: the baseline where its window covers, the input elsewhere."""
+    """The input patch of each copy: its window's baseline where the window covers, the input
+    elsewhere (``x_last`` (N, H, W, C), ``baseline_last`` (B, N, H, W, C))."""
     rect = node.rect
     assert rect is not None
     n_windows = windows.stop - windows.start
@@ -269,8 +345,9 @@ def _occluded_patch(
     if n > 1:
         rows, cols, covered = (t.repeat_interleave(n, dim=0) for t in (rows, cols, covered))
     samples = torch.arange(n, device=device).repeat(n_windows)
+    fills = baseline_of_window[windows].repeat_interleave(n)
     index = (samples[:, None, None], rows[:, :, None], cols[:, None, :])
-    patch = torch.where(covered[..., None], baseline_last[index], x_last[index])
+    patch = torch.where(covered[..., None], baseline_last[(fills[:, None, None], *index)], x_last[index])
     return patch.permute(0, 3, 1, 2)
 
 
@@ -288,6 +365,7 @@ def _patch_pass(
     nodes: list[_Node],
     base: dict,
     stores: dict[fx.Node, Store],
+    pools: dict[fx.Node, OutsidePool],
     windows: slice,
     n: int,
     occluded: torch.Tensor,
@@ -319,6 +397,9 @@ def _patch_pass(
         elif step.kind == "output":
             out = as_output_matrix(as_whole(step.maps[0]), n_windows * n)
             return out.gather(1, target.repeat(n_windows)[:, None]).squeeze(1)
+        elif node.pooled:
+            source = step.maps[0]
+            whole[step.node] = pools[step.node].pool(patches[source], by_node[source].origin, windows, n)  # type: ignore[arg-type]
         elif node.rect is None:
             env = _WholeView(as_whole)
             whole[step.node] = _run_whole(step, env)  # type: ignore[arg-type]
