@@ -113,3 +113,22 @@ def test_targets_out_of_range_are_named(target):
     n = 100 if isinstance(target, torch.Tensor) and target.numel() == 100 else 2
     with pytest.raises(xw.TargetError, match=r"out of range.*0\.\.3"):
         as_target_batch(target, n, 4, CPU)
+
+
+def test_the_users_batch_of_gradients_runs_whole_when_the_budget_allows():
+    # Captum runs the user's batch in one pass; the caches' pass size is for a method's copies.
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 64 * 64, 2))
+    runner = ModelRunner(model, CPU)
+    shape = torch.Size((3, 64, 64))
+    n = runner.chunk_size(shape, backward=True) + 7
+    assert runner.memory_fit(shape, backward=True) >= n
+    x, target = torch.rand(n, *shape), torch.zeros(n, dtype=torch.long)
+    sizes, handle = pass_sizes(model)
+    grads = runner.input_gradients(x, target)
+    handle.remove()
+    assert sizes == [n]
+    tight = ModelRunner(model, CPU, memory_budget=int(runner._bytes_per_item(tuple(shape)) * 3 * 10))
+    sizes, handle = pass_sizes(model)
+    torch.testing.assert_close(tight.input_gradients(x, target), grads)
+    handle.remove()
+    assert max(sizes[1:]) <= 10 and sum(sizes[1:]) == n  # after its shape probe: passes within the budget

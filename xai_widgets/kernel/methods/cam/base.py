@@ -71,7 +71,7 @@ def gradient_cam(
         )
         maps[start:stop] = _finish(form_map(activation, gradient), x, relu)
 
-    runner.chunks(x.shape[0], x.shape[1:], backward=True, work=work)
+    runner.chunks(x.shape[0], x.shape[1:], backward=True, work=work, users_batch=True)
     return maps
 
 
@@ -103,7 +103,7 @@ def activation_cam(
         if scores is not None and part_scores is not None:
             scores[start:stop] = part_scores
 
-    runner.chunks(x.shape[0], x.shape[1:], backward=False, work=work, report=not runs_copies)
+    runner.chunks(x.shape[0], x.shape[1:], backward=False, work=work, report=not runs_copies, users_batch=True)
     activation = torch.cat(parts)
     _check_layout(activation, x, name, method)
     cam = form_map(LayerActivations(runner, x, target, name, module, activation, scores))
