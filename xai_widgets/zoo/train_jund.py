@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from .jund import JUND_WEIGHTS, JundCNN, make_jund_like
-from .training import TEST_SEED_OFFSET, accuracy, retrain_and_save
+from .training import TEST_SEED_OFFSET, accuracy, fit_one_cycle, retrain_and_save
 
 
 def train_jund_model(
@@ -35,22 +34,7 @@ def train_jund_model(
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = JundCNN()
-        order_generator = torch.Generator().manual_seed(seed)
-        steps_per_epoch = -(-n_train // batch_size)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=max_lr, total_steps=epochs * steps_per_epoch, pct_start=0.25
-        )
-        loss_fn = nn.CrossEntropyLoss()
-        model.train()
-        for _ in range(epochs):
-            order = torch.randperm(n_train, generator=order_generator)
-            for start in range(0, n_train, batch_size):
-                batch = order[start : start + batch_size]
-                optimizer.zero_grad(set_to_none=True)
-                loss_fn(model(train.x[batch]), train.labels[batch]).backward()
-                optimizer.step()
-                schedule.step()
+        fit_one_cycle(model, train.x, train.labels, seed=seed, epochs=epochs, batch_size=batch_size, max_lr=max_lr)
         return model.eval(), accuracy(model, test.x, test.labels)
     finally:
         torch.set_num_threads(previous_threads)

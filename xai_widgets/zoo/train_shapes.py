@@ -6,11 +6,10 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from .models import SHAPES_WEIGHTS, ShapesCNN
 from .shapes import make_shapes
-from .training import TEST_SEED_OFFSET, accuracy, retrain_and_save
+from .training import TEST_SEED_OFFSET, accuracy, fit_one_cycle, retrain_and_save
 
 
 def train_shapes_model(
@@ -40,23 +39,7 @@ def train_shapes_model(
         # Module.to takes memory_format at run time; torch's stubs omit it from the overloads.
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         images = train.images.contiguous(memory_format=torch.channels_last)
-        order_generator = torch.Generator().manual_seed(seed)
-        steps_per_epoch = -(-n_train // batch_size)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
-        # A one-cycle warm-up then decay converges in few epochs, which the time budget needs.
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=max_lr, total_steps=epochs * steps_per_epoch, pct_start=0.25
-        )
-        loss_fn = nn.CrossEntropyLoss()
-        model.train()
-        for _ in range(epochs):
-            order = torch.randperm(n_train, generator=order_generator)
-            for start in range(0, n_train, batch_size):
-                batch = order[start : start + batch_size]
-                optimizer.zero_grad(set_to_none=True)
-                loss_fn(model(images[batch]), train.labels[batch]).backward()
-                optimizer.step()
-                schedule.step()
+        fit_one_cycle(model, images, train.labels, seed=seed, epochs=epochs, batch_size=batch_size, max_lr=max_lr)
         model = model.to(memory_format=torch.contiguous_format)
         return model.eval(), accuracy(model, test.images, test.labels)
     finally:

@@ -26,6 +26,38 @@ def accuracy(model: nn.Module, x: torch.Tensor, labels: torch.Tensor, batch_size
     return correct / len(labels)
 
 
+def fit_one_cycle(
+    model: nn.Module,
+    x: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    max_lr: float,
+) -> None:
+    """Train ``model`` on ``(x, labels)`` with AdamW and a one-cycle schedule (a warm-up then decay
+    converges in few epochs, which the zoo's seconds-on-a-CPU budget needs), over batches in an
+    order seeded by ``seed``: the same arguments give the same weights."""
+    n_train = len(labels)
+    order_generator = torch.Generator().manual_seed(seed)
+    steps_per_epoch = -(-n_train // batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=max_lr, total_steps=epochs * steps_per_epoch, pct_start=0.25
+    )
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(n_train, generator=order_generator)
+        for start in range(0, n_train, batch_size):
+            batch = order[start : start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss_fn(model(x[batch]), labels[batch]).backward()
+            optimizer.step()
+            schedule.step()
+
+
 def retrain_and_save(
     description: str | None, default_output: Path, train: Callable[..., tuple[nn.Module, float]]
 ) -> None:

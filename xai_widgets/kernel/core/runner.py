@@ -147,7 +147,7 @@ class ModelRunner:
         def work(start: int, stop: int) -> None:
             grads[start:stop] = self.gradients(x[start:stop], target[start:stop])[0]
 
-        self.chunks(x.shape[0], x.shape[1:], backward=True, work=work)
+        self.chunks(x.shape[0], x.shape[1:], backward=True, work=work, users_batch=True)
         return grads
 
     # ---- batching --------------------------------------------------------------------------

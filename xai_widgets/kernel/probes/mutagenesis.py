@@ -38,9 +38,11 @@ def substitution_effects(runner: ModelRunner, x: torch.Tensor, target: torch.Ten
     check_one_hot(x, "in_silico_mutagenesis")
     _check_alphabet(x)
     if supports(runner.model, x, (1,)):
-        effects = _incremental_effects(runner, x, target, runner.batched_scores(x, target))
+        original = runner.batched_scores(x, target)
+        effects = _incremental_effects(runner, x, target, original)
         if effects is not None:
             return effects
+        return _scores(runner, x, target, original)[0] - original[:, None, None]
     # The sequences themselves ride in the mutants' passes (no extra pass for N originals).
     scores, original = _scores(runner, x, target, None)
     return scores - original[:, None, None]
@@ -56,7 +58,7 @@ def substitution_scores(
     N * L * (A - 1) mutants are built chunk by chunk, so memory holds only one pass of them, and
     go through the model in as few passes as the runner's budget allows (reported as progress).
     """
-    check_one_hot(x, "in_silico_mutagenesis")
+    # No one-hot check here: a design search checks its starts once, and its substitutions stay one-hot.
     _check_alphabet(x)
     if supports(runner.model, x, (1,)):
         effects = _incremental_effects(runner, x, target, original)
