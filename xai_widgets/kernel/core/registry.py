@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,17 +141,7 @@ class MethodSpec:
 
     def resolve(self, given: dict[str, Any]) -> dict[str, Any]:
         """Fill defaults and validate ``given``; unknown names raise ParameterError."""
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(given) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"{self.name} has no parameter {', '.join(map(repr, unknown))}; "
-                f"its parameters are {sorted(known) or 'none'}"
-            )
-        resolved = self.defaults()
-        for name, value in given.items():
-            resolved[name] = known[name].validate(value, self.name)
-        return resolved
+        return resolve_params(self.params, given, self.name)
 
 
 _REGISTRY: dict[str, MethodSpec] = {}
@@ -195,3 +185,22 @@ def get_method(name: str) -> MethodSpec:
     if name not in available:
         raise UnknownMethodError(f"no method {name!r}; available methods are {sorted(available)}")
     return available[name]
+
+
+def resolve_params(
+    params: Sequence[ParamSpec], given: Mapping[str, Any], owner: str, context: str | None = None
+) -> dict[str, Any]:
+    """``given`` validated against ``params``, defaults filled in: what every registered spec
+    (method, metric, design method, regulariser) does with its parameters. Unknown names raise
+    ``ParameterError`` naming ``owner`` and its parameters; each value is validated in ``context``
+    (``owner`` when None)."""
+    known = {p.name: p for p in params}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"{owner} has no parameter {', '.join(map(repr, unknown))}; its parameters are {sorted(known) or 'none'}"
+        )
+    resolved = {p.name: p.default for p in params}
+    for name, value in given.items():
+        resolved[name] = known[name].validate(value, owner if context is None else context)
+    return resolved

@@ -12,7 +12,7 @@ import torch
 from ..core.errors import ParameterError
 from ..core.named_registry import NamedRegistry
 from ..core.progress import Progress
-from ..core.registry import ParamSpec
+from ..core.registry import ParamSpec, resolve_params
 
 METRIC_FAMILIES = ("localisation", "complexity", "faithfulness", "randomisation", "robustness")
 # What a metric can take, in the order its function takes them positionally.
@@ -45,17 +45,7 @@ class MetricSpec:
 
     def resolve(self, given: dict[str, Any]) -> dict[str, Any]:
         """Fill defaults and validate ``given``; unknown names raise ParameterError."""
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(given) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"metric {self.name} has no parameter {', '.join(map(repr, unknown))}; "
-                f"its parameters are {sorted(known) or 'none'}"
-            )
-        resolved = self.defaults()
-        for name, value in given.items():
-            resolved[name] = known[name].validate(value, self.name)
-        return resolved
+        return resolve_params(self.params, given, f"metric {self.name}", context=self.name)
 
 
 METRICS: NamedRegistry[MetricSpec] = NamedRegistry("metric")

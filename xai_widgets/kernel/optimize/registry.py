@@ -6,9 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import ParameterError
 from ..core.named_registry import NamedRegistry, RegisteredNames
-from ..core.registry import ParamSpec
+from ..core.registry import ParamSpec, resolve_params
 
 if TYPE_CHECKING:
     from .objective import Search
@@ -29,17 +28,7 @@ class DesignMethodSpec:
 
     def resolve(self, given: dict[str, Any]) -> dict[str, Any]:
         """Fill defaults and validate ``given``; unknown names raise ``ParameterError``."""
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(given) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"design method {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
-                f"its parameters are {sorted(known) or 'none'}"
-            )
-        resolved = self.defaults()
-        for name, value in given.items():
-            resolved[name] = known[name].validate(value, f"design method {self.name!r}")
-        return resolved
+        return resolve_params(self.params, given, f"design method {self.name!r}")
 
 
 _DESIGN_METHODS: NamedRegistry[DesignMethodSpec] = NamedRegistry("design method")

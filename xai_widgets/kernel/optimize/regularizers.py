@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from ..core.errors import ParameterError
 from ..core.named_registry import NamedRegistry, RegisteredNames
-from ..core.registry import ParamSpec
+from ..core.registry import ParamSpec, resolve_params
 
 KINDS = ("penalty", "transform", "periodic")
 # Used when ``regularizers=None``: readable images on small CNNs (shapes, digits) at the default lr;
@@ -56,17 +56,7 @@ class RegularizerSpec:
 
     def resolve(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Fill defaults and validate ``given``; unknown names raise ``ParameterError``."""
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(given) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"regulariser {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
-                f"its parameters are {sorted(known) or 'none'}"
-            )
-        resolved = {p.name: p.default for p in self.params}
-        for name, value in given.items():
-            resolved[name] = known[name].validate(value, f"regulariser {self.name!r}")
-        return resolved
+        return resolve_params(self.params, given, f"regulariser {self.name!r}")
 
 
 @dataclass(frozen=True)
