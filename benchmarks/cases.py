@@ -40,6 +40,9 @@ class Case:
     backward: bool
     captum_default: Run
     captum_options: dict[str, Run] = field(default_factory=dict)
+    # The floor's copies carry this much Gaussian noise (a fraction of the value range), as the
+    # method's own copies do: a batch of identical images runs faster than noisy ones.
+    floor_noise: float = 0.0
 
 
 def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -> list[Case]:
@@ -119,6 +122,7 @@ def build_cases(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor) -
             True,
             noise_tunnel(None),
             {f"nt_samples_batch_size={b}": noise_tunnel(b) for b in (N_SAMPLES, 5)},
+            floor_noise=NOISE,
         ),
         Case(
             "integrated_gradients",

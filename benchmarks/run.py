@@ -71,6 +71,11 @@ def floor_run(model, x, target, case: Case, runner: ModelRunner):
     """The model's own batched passes for the same number of inputs: the least any method can do."""
     n_items = x.shape[0] * case.passes
     inputs = x.repeat((case.passes,) + (1,) * (x.ndim - 1))
+    if case.floor_noise:
+        value_range = (x.max() - x.min()).item()
+        generator = torch.Generator(device=x.device).manual_seed(0)
+        noise = torch.randn(inputs.shape, generator=generator, device=x.device)
+        inputs = inputs + case.floor_noise * value_range * noise
     targets = target.repeat(case.passes)
     chunk = runner.chunk_size(x.shape[1:], case.backward)
     params = list(model.parameters())

@@ -41,6 +41,17 @@ def test_cpu_passes_of_large_inputs_take_a_minimum_count_within_the_memory_budge
     assert ModelRunner(model, CPU, memory_budget=1).chunk_size(torch.Size((3, 12, 12)), backward=True) == 1
 
 
+def test_cpu_backward_passes_of_large_inputs_hold_a_bounded_working_set():
+    # Pages freed by a large pass go back to the kernel and fault in again on the next call;
+    # backward passes stay small enough to reuse them, with a few inputs at least.
+    model = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(64 * 64 * 64, 2))
+    runner = ModelRunner(model, CPU)
+    shape = torch.Size((3, 64, 64))
+    held = runner._bytes_per_item(tuple(shape)) * runner_module._BACKWARD_FACTOR
+    expected = max(runner_module._CPU_MIN_BACKWARD_ITEMS, int(runner_module._CPU_BACKWARD_PASS_BYTES // held))
+    assert runner.chunk_size(shape, backward=True) == expected < runner.chunk_size(shape, backward=False)
+
+
 @pytest.mark.parametrize(
     ("n_items", "size", "expected"), [(303, 100, 76), (227, 100, 76), (10, 4, 4), (6, 4, 3), (16, 16, 16)]
 )
@@ -101,18 +112,34 @@ def test_inf_and_minus_inf_together_are_refused():
 
 @pytest.mark.parametrize(
     "target",
-    [3, np.int64(3), [3, 3], (3, 3), np.array([3, 3]), torch.tensor(3), torch.tensor([3, 3], dtype=torch.int32)],
+    [
+        3,
+        np.int64(3),
+        [3, 3],
+        (3, 3),
+        [3],
+        [np.int64(3), 3],
+        np.array([3, 3]),
+        torch.tensor(3),
+        torch.tensor([3, 3], dtype=torch.int32),
+    ],
 )
 def test_every_target_form_gives_an_int64_vector(target):
     result = as_target_batch(target, 2, 4, CPU)
     assert result.dtype == torch.long and result.tolist() == [3, 3]
 
 
-@pytest.mark.parametrize("target", [4, -1, [0, 4], torch.tensor([-1, 0]), torch.arange(100) % 5])
+@pytest.mark.parametrize("target", [4, -1, [0, 4], (-1, 0), torch.tensor([-1, 0]), torch.arange(100) % 5])
 def test_targets_out_of_range_are_named(target):
     n = 100 if isinstance(target, torch.Tensor) and target.numel() == 100 else 2
     with pytest.raises(xw.TargetError, match=r"out of range.*0\.\.3"):
         as_target_batch(target, n, 4, CPU)
+
+
+@pytest.mark.parametrize("target", [[True, False], [0, 1, 2], [1.0, 2.0]])
+def test_lists_of_targets_are_checked_as_tensors_are(target):
+    with pytest.raises(xw.TargetError, match="integers|entries for a batch of 2"):
+        as_target_batch(target, 2, 4, CPU)
 
 
 def test_the_users_batch_of_gradients_runs_whole_when_the_budget_allows():

@@ -8,7 +8,7 @@ from captum.attr import DeepLift
 from torch import nn
 
 import xai_widgets as xw
-from xai_widgets.kernel.methods.propagation import deeplift as deeplift_module
+from xai_widgets.kernel.methods.propagation import deeplift_max_pool
 
 from .test_deeplift import PoolCNN, captum_deeplift
 
@@ -54,7 +54,7 @@ def test_the_pooling_kernel_gives_the_scatter_numbers(dims, monkeypatch):
     x = torch.rand((3, 2) + (8,) * dims, generator=torch.Generator().manual_seed(1))
     model(x)  # size the lazy layer
     kernel = _attribute(model, x)
-    monkeypatch.setattr(deeplift_module, "_POOLING_BACKWARDS", {})
+    monkeypatch.setattr(deeplift_max_pool, "_POOLING_BACKWARDS", {})
     scatter = _attribute(model, x)
     torch.testing.assert_close(kernel.values, scatter.values, rtol=1e-6, atol=1e-7)
     # Completeness: the multipliers carry the whole output change.

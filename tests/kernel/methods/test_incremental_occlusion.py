@@ -44,8 +44,9 @@ def randomise_batch_norm(model: nn.Module, seed: int = 0) -> nn.Module:
             shape = module.running_mean.shape
             module.running_mean.copy_(torch.rand(shape, generator=generator) - 0.5)
             module.running_var.copy_(torch.rand(shape, generator=generator) + 0.5)
-            module.weight.data.copy_(torch.rand(shape, generator=generator) + 0.5)
-            module.bias.data.copy_(torch.rand(shape, generator=generator) - 0.5)
+            if module.affine:
+                module.weight.data.copy_(torch.rand(shape, generator=generator) + 0.5)
+                module.bias.data.copy_(torch.rand(shape, generator=generator) - 0.5)
     return model.eval()
 
 
@@ -215,6 +216,85 @@ def test_cancel_stops_between_chunks():
     with pytest.raises(Stop):
         explainer.attribute(torch.rand(1, 3, 64, 64), "occlusion", window=4, stride=2, progress=progress)
     assert len(seen) == 1 and seen[0] < 1.0
+
+
+class SharedMaps(nn.Module):
+    """Conv -> BatchNorm pairs that fold and ones that must not (the conv's output read twice, a
+    BatchNorm without affine parameters after a conv with a bias), and ReLUs whose input another
+    step reads again (they must not run in place) next to ones that may."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 3, padding=1)  # with a bias
+        self.bn1 = nn.BatchNorm2d(6, affine=False)
+        self.conv2 = nn.Conv2d(6, 6, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(6)
+        self.conv3 = nn.Conv2d(6, 4, 3, stride=2, padding=1)
+        self.bn3 = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        a = torch.relu(self.bn1(self.conv1(x)))  # folds, ReLU in place
+        raw = self.conv2(a)
+        b = self.bn2(raw) + raw  # conv2's output is read twice: no fold
+        c = torch.relu(b)  # b is read again below: not in place
+        d = torch.relu(self.bn3(self.conv3(c + b)))
+        return self.fc(d.mean((2, 3)))
+
+
+class BatchNorm1dNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 5, 5, padding=2)
+        self.bn = nn.BatchNorm1d(5)
+        self.fc = nn.Linear(5 * 20, 2)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.bn(self.conv(x))).flatten(1))
+
+
+def test_batch_norms_fold_into_convs_and_relus_run_in_place_only_where_safe():
+    torch.manual_seed(10)
+    model = randomise_batch_norm(SharedMaps())
+    plan = propagate._plan(model.double().eval())
+    folded = {fold.conv for fold in plan.folds}
+    assert folded == {model.conv1, model.conv3}
+    in_place = {step.node.name for step in plan.steps if step.in_place is not None}
+    assert in_place == {"relu", "relu_2"}, in_place
+    check_exact(model, torch.rand(2, 3, 16, 18), (4, 5), (3, 4))
+
+
+def test_a_folded_conv1d_batch_norm_matches_whole_passes(monkeypatch):
+    torch.manual_seed(11)
+    model = BatchNorm1dNet()
+    with torch.no_grad():
+        model.bn.running_mean.uniform_(-0.5, 0.5)
+        model.bn.running_var.uniform_(0.5, 1.5)
+    model = model.eval()
+    x = torch.rand(3, 4, 20)
+    assert len(propagate._plan(model).folds) == 1
+    calls = []
+    original = propagate._patch_pass
+    monkeypatch.setattr(propagate, "_patch_pass", lambda *a, **k: calls.append(1) or original(*a, **k))
+    explainer = xw.Explainer(model)
+    ours = explainer.attribute(x, "occlusion", target=1, window=3, stride=2).values
+    assert calls
+    monkeypatch.setattr(occlusion_module, "incremental_drops", lambda *args, **kwargs: None)
+    whole = explainer.attribute(x, "occlusion", target=1, window=3, stride=2).values
+    scores = model(x).abs().max().item()
+    torch.testing.assert_close(ours, whole, rtol=0, atol=1e-5 * scores)
+
+
+def test_folds_follow_the_models_current_weights_and_statistics():
+    torch.manual_seed(12)
+    model = randomise_batch_norm(resnet_style(width=4))
+    x = torch.rand(1, 3, 32, 32)
+    check_exact(model, x, (8, 8), (8, 8))  # traced, folded and cached
+    with torch.no_grad():
+        model.stem.conv.weight.mul_(1.5)
+        model.layer1.bn1.running_mean.add_(0.25)
+        model.layer2.bn2.weight.neg_()
+    check_exact(model, x, (8, 8), (8, 8))
 
 
 # ---- where it must not apply: whole passes, the same result ----------------------------------

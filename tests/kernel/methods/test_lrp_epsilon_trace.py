@@ -12,6 +12,7 @@ from torch import nn
 import xai_widgets as xw
 from xai_widgets.kernel.core.runner import ModelRunner
 from xai_widgets.kernel.lrp import Composite, Epsilon, Norm, Pass
+from xai_widgets.kernel.methods.propagation import pooling
 from xai_widgets.kernel.methods.propagation.lrp import epsilon_trace
 from xai_widgets.kernel.methods.propagation.lrp.composites import Sum, composite_rules
 from xai_widgets.kernel.methods.propagation.lrp.method import layer_by_layer_relevance, relevance
@@ -234,3 +235,26 @@ def test_the_cache_does_not_keep_the_model_alive():
     del model
     gc.collect()
     assert alive() is None
+
+
+def test_a_layer_replaced_inside_a_sequential_is_traced_again():
+    """The cached trace's snapshot covers every module's children, not only the model's own."""
+    model = load_shapes_model()
+    x = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(9))
+    composite = composite_rules("epsilon", 1e-9)
+    first = _compare(model, x, composite)[0]
+    model.features.relu2 = nn.Identity()
+    traced, reference = _compare(model, x, composite)
+    assert traced is not None and first is not None
+    assert (traced[0] - first[0]).abs().max() > 0
+    torch.testing.assert_close(traced[0], reference[0], rtol=1e-4, atol=1e-6)
+
+
+def test_the_faster_max_pooling_gives_the_same_numbers(monkeypatch):
+    model = load_shapes_model()
+    x = torch.rand(16, 3, 64, 64, generator=torch.Generator().manual_seed(10))
+    explainer = xw.Explainer(model)
+    faster = explainer.attribute(x, "lrp", target=1, composite="epsilon", epsilon=1e-9)
+    monkeypatch.setattr(pooling, "_channels_last_pays", lambda module, pre, min_values: False)
+    plain = explainer.attribute(x, "lrp", target=1, composite="epsilon", epsilon=1e-9)
+    assert torch.equal(faster.values, plain.values) and torch.equal(faster.delta, plain.delta)

@@ -79,6 +79,48 @@ def test_conductance_chunked_over_steps_equals_one_pass(setup):
     torch.testing.assert_close(chunked.values, whole.values, atol=1e-5, rtol=1e-4)
 
 
+@pytest.mark.parametrize("method", ["activation", "gradient", "grad_x_activation"])
+def test_layer_methods_in_several_passes_equal_one_pass(setup, method):
+    model, explainer, x = setup
+    target = None if method == "activation" else TARGETS
+    whole = xw.layer_attribution(explainer, x, "block.bn2", method, target=target)
+    parts = xw.layer_attribution(xw.Explainer(model, memory_budget=1), x, "block.bn2", method, target=target)
+    # One sample per pass: a convolution may sum in another order than for the batch of three.
+    torch.testing.assert_close(parts.values, whole.values, atol=1e-6, rtol=1e-5)
+
+
+def test_neuron_gradient_in_several_passes_equals_one_pass(setup):
+    model, explainer, x = setup
+    whole = xw.neuron_attribution(explainer, x, "down", (3, 2, 5), "gradient")
+    parts = xw.neuron_attribution(xw.Explainer(model, memory_budget=1), x, "down", (3, 2, 5), "gradient")
+    torch.testing.assert_close(parts.values, whole.values, atol=1e-6, rtol=1e-5)
+
+
+def test_layer_values_are_new_tensors_of_their_own():
+    """An Identity layer's output is the caller's batch itself, and a summed output's gradient can
+    come back broadcast: the values are copied into plain tensors the caller may change."""
+    model = nn.Sequential(nn.Identity(), nn.Flatten(), nn.Linear(12, 2)).eval()
+    explainer, x = xw.Explainer(model), torch.rand(2, 3, 4)
+    activation = xw.layer_attribution(explainer, x, "0", "activation").values
+    assert activation.untyped_storage().data_ptr() != x.untyped_storage().data_ptr()
+    activation.add_(1.0)
+    assert (x < 1.0).all()
+    summed = SummedOutput().eval()
+    gradient = xw.layer_attribution(xw.Explainer(summed), x, "layer", "gradient", target=0).values
+    assert gradient.is_contiguous() and torch.equal(gradient, torch.ones_like(gradient))
+
+
+class SummedOutput(nn.Module):
+    """One output, the sum of a layer's output: its gradient with respect to the layer is broadcast."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x * 1.0).flatten(1).sum(1, keepdim=True)
+
+
 def test_conductance_is_complete_with_many_steps(setup):
     model, explainer, x = setup
     result = xw.layer_attribution(
@@ -172,6 +214,10 @@ def test_progress_reports_and_cancels(setup):
         xw.Explainer(model, memory_budget=1), x, "down", "conductance", n_steps=4, progress=seen.append
     )
     assert seen and seen[-1] == pytest.approx(1.0)
+    for n in (1, 3):  # one sample takes a shorter path than a batch
+        fractions = []
+        xw.layer_attribution(xw.Explainer(model), x[:n], "down", "gradient", target=0, progress=fractions.append)
+        assert fractions == [1.0]
 
     def cancel(fraction):
         raise KeyboardInterrupt

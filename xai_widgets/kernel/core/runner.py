@@ -29,6 +29,18 @@ _BACKWARD_FACTOR = 3.0
 #   took 1.19 of Captum's time in 4 passes, 0.94 in one.
 # So a pass holds a few MB of activations, at least 32 inputs, at most 64 MB (or the weights'
 # size, when they are larger), and never more than the memory budget allows.
+# A call pays once more for memory the allocator has to fetch afresh: glibc hands large blocks
+# back to the kernel when they are freed, and every page of the next pass's activations then
+# faults in (zeroed) again, about 1 us a page. Passes kept small reuse the pages the pass before
+# freed. Measured with `python -m benchmarks.pass_sizes` (2 threads, quiet machine; ms per call,
+# minor page faults from getrusage): the shapes CNN's 50 integrated-gradients steps at batch 1 in
+# passes of 16: 15.1-15.8 ms, 0-136 faults; of 32: 16.1-21.6 ms, 0.7-5.6k; of 64: 21-26 ms, 5-9k;
+# at batch 16, 222-243 ms in passes of 16 to 64 alike. The ResNet-style net at 224 px, 20
+# SmoothGrad copies: 55-56 ms in passes of 8 against 65-70 ms in passes of 16 to 64 (6-15k faults).
+# So a backward pass holds at most 32 MiB of what backward keeps (the shapes CNN: 18 inputs),
+# at least 8 inputs (the ResNet at 224 px).
+_CPU_BACKWARD_PASS_BYTES = 32 * 1024**2
+_CPU_MIN_BACKWARD_ITEMS = 8
 _CPU_CACHE_PASS_BYTES = 4 * 1024**2
 _CPU_MIN_PASS_ITEMS = 32
 _CPU_MAX_PASS_BYTES = 64 * 1024**2
@@ -160,6 +172,9 @@ class ModelRunner:
             return fits
         fastest = max(_CPU_MIN_PASS_ITEMS, int(_CPU_CACHE_PASS_BYTES // item_bytes))
         fastest = min(fastest, int(max(_CPU_MAX_PASS_BYTES, self._weight_bytes) // item_bytes))
+        if backward:
+            kept = _CPU_BACKWARD_PASS_BYTES // (item_bytes * _BACKWARD_FACTOR)
+            fastest = min(fastest, max(_CPU_MIN_BACKWARD_ITEMS, int(kept)))
         return max(1, min(fits, fastest))
 
     def memory_fit(self, sample_shape: torch.Size, backward: bool) -> int:

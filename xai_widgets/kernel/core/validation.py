@@ -50,16 +50,21 @@ def _all_finite(x: torch.Tensor) -> bool:
 
 def as_target_batch(target: Any, n_samples: int, n_outputs: int, device: torch.device) -> torch.Tensor:
     """Return ``target`` (an int or one int per sample) as an int64 tensor of length ``n_samples``."""
+    if isinstance(target, (list, tuple)) and target and all(type(t) is int for t in target):
+        # A list of Python ints (what views pass) is checked as such: no NumPy and tensor round trip.
+        _check_count(len(target), n_samples)
+        bad = [t for t in target if not 0 <= t < n_outputs]
+        if bad:
+            raise _out_of_range(bad, n_outputs)
+        values = list(target) * n_samples if len(target) == 1 else list(target)
+        return torch.tensor(values, dtype=torch.long, device=device)
     if isinstance(target, (np.ndarray, list, tuple)):
         target = torch.as_tensor(np.asarray(target))
     if isinstance(target, torch.Tensor):
         if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
             raise TargetError(f"target must hold integers, got dtype {target.dtype}")
         target = target.flatten()
-        if target.numel() != 1 and target.numel() != n_samples:
-            raise TargetError(
-                f"target has {target.numel()} entries for a batch of {n_samples}; give one int, or one per sample"
-            )
+        _check_count(target.numel(), n_samples)
         _check_range(target, n_outputs)
         target = target.to(device=device, dtype=torch.long)
         return target.expand(n_samples).contiguous() if target.numel() == 1 else target.contiguous()
@@ -69,6 +74,11 @@ def as_target_batch(target: Any, n_samples: int, n_outputs: int, device: torch.d
             raise _out_of_range([int(target)], n_outputs)
         return torch.full((n_samples,), int(target), dtype=torch.long, device=device)
     raise TargetError(f"target must be None, an int or a sequence of ints, got {target!r}")
+
+
+def _check_count(n_targets: int, n_samples: int) -> None:
+    if n_targets != 1 and n_targets != n_samples:
+        raise TargetError(f"target has {n_targets} entries for a batch of {n_samples}; give one int, or one per sample")
 
 
 def _check_range(target: torch.Tensor, n_outputs: int) -> None:

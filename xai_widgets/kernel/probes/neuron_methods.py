@@ -51,13 +51,24 @@ def neuron_gradient(tap: LayerTap, x: torch.Tensor, neuron: tuple[int, ...]) -> 
 
 
 def _input_gradients(tap: LayerTap, x: torch.Tensor, neuron: tuple[int, ...]) -> torch.Tensor:
-    grads = torch.empty_like(x)
+    """The unit's input gradients over memory-budgeted parts of the batch. One part (the usual
+    case) returns its gradient as it is: a buffer filled by slices cost 2-4 percent of a small
+    CNN's call at N=1 and 8."""
+    n = x.shape[0]
+    parts: list[torch.Tensor] = []
 
     def work(start: int, stop: int) -> None:
-        grads[start:stop] = neuron_gradient(tap, x[start:stop], neuron)
+        if stop - start == n:
+            # Contiguous: autograd may hand back a broadcast gradient (a model that sums its input).
+            parts.append(neuron_gradient(tap, x, neuron).contiguous())
+            return
+        grads = neuron_gradient(tap, x[start:stop], neuron)
+        if not parts:
+            parts.append(torch.empty_like(x))
+        parts[0][start:stop] = grads
 
-    tap.runner.chunks(x.shape[0], x.shape[1:], backward=True, work=work)
-    return grads
+    tap.runner.chunks(n, x.shape[1:], backward=True, work=work)
+    return parts[0]
 
 
 @_neuron_method("gradient", params=[])

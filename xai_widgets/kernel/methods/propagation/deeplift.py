@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ...core.errors import ModelOutputError
 from ...core.registry import BASELINE_NAMES, ParamSpec, method
 from ...core.runner import ModelRunner
 from ...inputs.baselines import resolve_baseline
+from .deeplift_max_pool import max_pool_rescale, pooling_indices, relu_max_pool_rescale
+from .deeplift_relu import EPS, ReLUOutput, ReLURescale, relu_multiplier
+from .pooling import MAXPOOL_FUNCTIONS, pool_with_indices
 
-# Below this input difference the multiplier Δout/Δin is ill-conditioned; the local gradient is
-# used instead (Captum's DeepLift default).
-_EPS = 1e-10
 _ELEMENTWISE = (nn.ReLU, nn.ELU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Softplus)
-_MAXPOOLS = {nn.MaxPool1d: F.max_pool1d, nn.MaxPool2d: F.max_pool2d, nn.MaxPool3d: F.max_pool3d}
-# The poolings' own backward kernels: the gradient at each window's maximum, from the indices.
-_POOLING_BACKWARDS: dict[type, Any] = {
-    nn.MaxPool2d: torch.ops.aten.max_pool2d_with_indices_backward,
-    nn.MaxPool3d: torch.ops.aten.max_pool3d_with_indices_backward,
-}
 
 
 @method(
@@ -45,6 +37,9 @@ def deeplift(
     ``ELU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh`` and ``Softplus`` passes Δout/Δin instead of its
     local gradient (the gradient where |Δin| < 1e-10), and ``MaxPool1d/2d/3d`` Captum's maxpool
     rule. Linear layers, convolutions, eval-mode BatchNorm and average pooling need no rule.
+    During the call a max pooling's forward is replaced (and put back after): it pools once, on
+    the CPU in a faster kernel with the same values (:mod:`.pooling`), and takes the ReLU's rule
+    into its own backward node when its input is an ``nn.ReLU``'s output.
     Activations called as functions (``F.relu``, ``torch.sigmoid``) cannot be hooked and keep
     their plain gradient, as in Captum: the result is then not DeepLIFT there and ``delta`` grows.
     A module called several times in one forward is handled per call (Captum refuses it). An
@@ -78,17 +73,65 @@ def deeplift(
 
 
 def _hook_nonlinearities(model: nn.Module) -> list:
-    """Register the rescale hooks on every supported module; return their handles."""
-    handles = []
+    """Put the rescale rules on every supported module; return handles whose ``remove`` takes them
+    off again."""
+    handles: list = []
+    last_relu = ReLUOutput()
     for module in model.modules():
-        if isinstance(module, _ELEMENTWISE) or type(module) in _MAXPOOLS:
+        if type(module) in MAXPOOL_FUNCTIONS and "forward" not in module.__dict__:
+            handles.append(_PoolingWithRule(module, last_relu))
+        elif isinstance(module, _ELEMENTWISE) or type(module) in MAXPOOL_FUNCTIONS:
             pending: list = []
-            handles.append(module.register_forward_pre_hook(_make_pre_hook(pending)))
-            handles.append(module.register_forward_hook(_make_forward_hook(pending)))
+            handles.append(module.register_forward_pre_hook(_make_pre_hook(pending, last_relu)))
+            handles.append(module.register_forward_hook(_make_forward_hook(pending, last_relu)))
     return handles
 
 
-def _make_pre_hook(pending: list):
+class _PoolingWithRule:
+    """A max pooling's forward replaced, until :meth:`remove`, by one that pools once, keeping the
+    indices, and gives its output the maxpool rule as gradient: no hooks, no pooling node in the
+    graph, and on the CPU the pooling's faster kernel (see :mod:`.pooling`)."""
+
+    def __init__(self, module: nn.Module, last_relu: ReLUOutput) -> None:
+        self.module = module
+        self.last_relu = last_relu
+        self.module_forward = module.forward
+        # An instance attribute, found before the class's forward; ``remove`` deletes it.
+        module.forward = self.forward
+        # A hook that does nothing, on while the forward is replaced: a compiled forward
+        # (core/compilation.py) runs the model eagerly while hooks it has not seen are on it.
+        self.marker = module.register_forward_pre_hook(_no_change)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        module: Any = self.module
+        pre = args[0] if len(args) == 1 and not kwargs else None
+        if not isinstance(pre, torch.Tensor) or module.return_indices or not torch.is_grad_enabled():
+            return self.module_forward(*args, **kwargs)
+        _check_halves(module, pre)
+        with torch.no_grad():
+            out, indices = pool_with_indices(module, pre)
+        if self.last_relu.feeds(pre):
+            return relu_max_pool_rescale(module, self.last_relu, out, indices)
+        return max_pool_rescale(module, pre, out, indices)
+
+    def remove(self) -> None:
+        self.module.__dict__.pop("forward", None)
+        self.marker.remove()
+
+
+def _no_change(_module: nn.Module, _inputs: tuple) -> None:
+    return None
+
+
+def _check_halves(module: nn.Module, pre: torch.Tensor) -> None:
+    if pre.shape[0] % 2:
+        raise ModelOutputError(
+            f"deeplift: {type(module).__name__} received a batch of {pre.shape[0]}, not the input "
+            "and baseline halves it expects; the model must keep the batch dim through its layers"
+        )
+
+
+def _make_pre_hook(pending: list, last_relu: ReLUOutput):
     def pre_hook(module: nn.Module, inputs: tuple):
         # Pre- and forward hook of one call of a leaf module are adjacent, so one slot suffices
         # even when the module is called several times.
@@ -96,11 +139,10 @@ def _make_pre_hook(pending: list):
         if not torch.is_grad_enabled() or not inputs or not isinstance(inputs[0], torch.Tensor):
             return None
         pre = inputs[0]
-        if pre.shape[0] % 2:
-            raise ModelOutputError(
-                f"deeplift: {type(module).__name__} received a batch of {pre.shape[0]}, not the input "
-                "and baseline halves it expects; the model must keep the batch dim through its layers"
-            )
+        if type(module) in MAXPOOL_FUNCTIONS and last_relu.feeds(pre):
+            pending.append((pre, last_relu))
+            return None
+        _check_halves(module, pre)
         if type(module) is nn.ReLU:
             # What the rule needs of the pre-activation, taken before an in-place ReLU overwrites
             # it; the ReLU then works on a detached alias (the same memory, as without the hooks).
@@ -117,15 +159,21 @@ def _make_pre_hook(pending: list):
     return pre_hook
 
 
-def _make_forward_hook(pending: list):
+def _make_forward_hook(pending: list, last_relu: ReLUOutput):
     def forward_hook(module: nn.Module, _inputs: tuple, output: Any):
         if not pending or not isinstance(output, torch.Tensor):
             return None
         pre, delta_in = pending.pop()
+        if isinstance(delta_in, ReLUOutput):
+            return relu_max_pool_rescale(module, delta_in, output, pooling_indices(module, pre, output))
         if delta_in is not None:
-            return _ReLURescale.apply(pre, output.detach(), _relu_multiplier(delta_in, output.detach()))
-        if type(module) in _MAXPOOLS:
-            return _max_pool_rescale(module, pre, output)
+            out = output.detach()
+            multiplier, delta_out = relu_multiplier(delta_in, out)
+            rescaled = ReLURescale.apply(pre, out, multiplier)
+            last_relu.keep(rescaled, pre, delta_out, multiplier)
+            return rescaled
+        if type(module) in MAXPOOL_FUNCTIONS:
+            return max_pool_rescale(module, pre, output, pooling_indices(module, pre, output))
         return _rescale(pre, output)
 
     return forward_hook
@@ -142,148 +190,9 @@ def _rescale(pre: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     """``out`` unchanged in value, whose gradient to ``pre`` is Δout/Δin (the local one where Δin ≈ 0)."""
     with torch.no_grad():
         delta_in = _halves_difference(pre)
-        small = delta_in.abs() < _EPS
+        small = delta_in.abs() < EPS
         ratio = _halves_difference(out) / torch.where(small, torch.ones_like(delta_in), delta_in)
         ratio = torch.where(small, torch.zeros_like(ratio), ratio)
     # (pre - pre.detach()) is exactly zero, so the value stays ``out``; its gradient is ``ratio``.
     rescaled = out.detach() + (pre - pre.detach()) * ratio
     return torch.where(small, out, rescaled)
-
-
-def _relu_multiplier(delta_in: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """A ReLU's multipliers: Δout/Δin, ReLU's own gradient (out > 0, per half) where |Δin| < 1e-10.
-
-    Half the batch's size (the same for input and baseline) unless some |Δin| is that small.
-    Masks are float 0/1 tensors made in place: boolean masks, ``where`` and ``masked_fill`` are
-    many times slower on the CPU.
-    """
-    out_x, out_ref = out.chunk(2)
-    delta_out = out_x - out_ref
-    local_weight = _small(delta_in)
-    if not local_weight.any():
-        return delta_out.div_(delta_in)
-    # Δin + 1 where it is small: a finite ratio there, zeroed next; exactly Δin elsewhere.
-    ratio = delta_out.div_(delta_in.add_(local_weight)).mul_(1.0 - local_weight)
-    multiplier = out.new_empty(out.shape)
-    for half, out_half in zip(multiplier.chunk(2), (out_x, out_ref), strict=True):
-        torch.addcmul(ratio, local_weight, torch.gt(out_half, 0, out=torch.empty_like(out_half)), out=half)
-    return multiplier
-
-
-def _small(delta_in: torch.Tensor) -> torch.Tensor:
-    """1.0 where |Δin| < 1e-10 (the rescale rule falls back to the local gradient there), else 0.0."""
-    return delta_in.abs().lt_(_EPS)
-
-
-class _ReLURescale(torch.autograd.Function):
-    """A ReLU's output as it is (no copy), whose gradient to the pre-activation is ``multiplier``."""
-
-    @staticmethod
-    def forward(ctx, pre: torch.Tensor, out: torch.Tensor, multiplier: torch.Tensor) -> torch.Tensor:
-        # ``out`` is a detached alias: marking it changed in place hands it this node's gradient,
-        # and the model may go on changing it in place.
-        ctx.mark_dirty(out)
-        ctx.multiplier = multiplier
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out: torch.Tensor):
-        multiplier = ctx.multiplier
-        if multiplier.shape[0] == grad_out.shape[0]:
-            return grad_out * multiplier, None, None
-        # One multiplier for both halves: broadcast it over them.
-        halves = grad_out.view(2, *multiplier.shape)
-        return (halves * multiplier).view_as(grad_out), None, None
-
-
-def _max_pool_rescale(module: nn.Module, pre: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """The max pooling's output as it is, with Captum's maxpool rule as its gradient to ``pre``."""
-    with torch.no_grad():
-        indices = _pooling_indices(module, pre, out)
-        out_x, out_ref = out.detach().chunk(2)
-        cross_max = torch.maximum(out_x, out_ref)
-        delta_out = torch.empty_like(out)
-        torch.sub(cross_max, out_ref, out=delta_out[: out_x.shape[0]])
-        torch.sub(out_x, cross_max, out=delta_out[out_x.shape[0] :])
-        pre_x, pre_ref = pre.detach().chunk(2)
-        delta_in = pre_x - pre_ref
-        local_weight = _small(delta_in)
-        weights: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)
-        if bool(local_weight.any()):
-            delta_in.add_(local_weight)  # a finite ratio where |Δin| is small (weighted 0 there)
-            weights = (local_weight, 1.0 - local_weight)
-    scatter = _window_scatter(module, pre.shape, indices)
-    return _MaxPoolRescale.apply(pre, out.detach(), scatter, delta_out, delta_in, weights)
-
-
-def _window_scatter(
-    module: nn.Module, shape: torch.Size, indices: torch.Tensor
-) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The map from values per window to the sum at each window's maximum, as a tensor of ``shape``:
-    the pooling's own backward kernel where there is one (several times faster than a scatter)."""
-    backward = _POOLING_BACKWARDS.get(type(module))
-    # The kernel with its stand-in input (below) is checked on batched CPU tensors; else the scatter.
-    if backward is None or indices.device.type != "cpu" or len(shape) != (4 if type(module) is nn.MaxPool2d else 5):
-        flat_indices = indices.flatten(2)
-
-        def scatter(values: torch.Tensor) -> torch.Tensor:
-            total = values.new_zeros(shape)
-            total.flatten(2).scatter_add_(2, flat_indices, values.flatten(2))
-            return total
-
-        return scatter
-    pool: Any = module
-    args = [_as_list(value, len(shape) - 2) for value in (pool.kernel_size, pool.stride, pool.padding, pool.dilation)]
-    # The kernel reads only the shape (and layout) of the pooling's input: a stand-in without memory.
-    stand_in = indices.new_empty((), dtype=torch.float32).expand(shape)
-
-    def pooling_backward(values: torch.Tensor) -> torch.Tensor:
-        return backward(values, stand_in.to(values.dtype), *args, pool.ceil_mode, indices)
-
-    return pooling_backward
-
-
-def _as_list(value: Any, n: int) -> list[int]:
-    return list(value) if isinstance(value, (tuple, list)) else [int(value)] * n
-
-
-def _pooling_indices(module: nn.Module, pre: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """Where each window's maximum is: kept by the pooling's own backward node, else pooled again."""
-    indices = getattr(out.grad_fn, "_saved_result1", None)
-    if isinstance(indices, torch.Tensor) and indices.shape == out.shape and indices.dtype == torch.int64:
-        return indices
-    pool: Any = _MAXPOOLS[type(module)]  # type: ignore[index]
-    args = (module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
-    return pool(pre.detach(), *args, return_indices=True)[1]
-
-
-class _MaxPoolRescale(torch.autograd.Function):
-    """Captum's maxpool rule: each window's Δout is split at the cross maximum of input and baseline.
-
-    The part above the baseline's output goes to the input's argmax, the rest to the baseline's
-    argmax; per position the summed share divided by Δin is the multiplier (the pooling's own
-    gradient where |Δin| < 1e-10: ``local_weight`` is 1 there and ``ratio_weight`` 0, elsewhere the
-    other way round; both None when there is no such position).
-    """
-
-    @staticmethod
-    def forward(ctx, pre, out, scatter, delta_out, delta_in, weights):
-        ctx.mark_dirty(out)
-        ctx.scatter = scatter
-        ctx.save_for_backward(delta_out, delta_in, *weights)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out: torch.Tensor):
-        delta_out, delta_in, local_weight, ratio_weight = ctx.saved_tensors
-        shares = ctx.scatter(grad_out * delta_out)
-        n = shares.shape[0] // 2
-        ratio = shares[:n].add_(shares[n:]).div_(delta_in)  # the same for both halves
-        halves = (2, *ratio.shape)
-        if local_weight is None:
-            return ratio.expand(halves).reshape(shares.shape), None, None, None, None, None
-        local = ctx.scatter(grad_out)
-        # The ratio where |Δin| >= 1e-10, the pooling's own gradient elsewhere; the weights are
-        # 0 and 1, so each position gets exactly one of them.
-        multiplier = torch.addcmul(ratio.mul_(ratio_weight), local_weight, local.view(halves))
-        return multiplier.view(shares.shape), None, None, None, None, None

@@ -106,6 +106,10 @@ class Step:
     # maps (patches are always 4-D); None: any. A map of another rank is computed whole.
     ranks: tuple[int, ...] | None = None
     reduce: str | None = None  # a global step's pool: "max" or "mean"
+    # A step whose value is its input's, unchanged (a BatchNorm folded into its conv, see ``fusion``).
+    passes_on: bool = False
+    # For a pointwise step that may overwrite its input's value (see ``fusion.mark_in_place``).
+    in_place: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def patches_rank(self, rank: int) -> bool:
         """Whether patches of maps of this rank can pass this step."""
@@ -125,6 +129,8 @@ class Plan:
     # The patch geometry last computed for this plan (``propagate`` reuses it when the next call
     # has the same input shape and windows: interactive views repeat the same call).
     geometry: dict[str, Any] = field(default_factory=dict)
+    # Convs with a BatchNorm folded in (``fusion.ConvBatchNorm``), refreshed at each call.
+    folds: list[Any] = field(default_factory=list)
 
 
 def usable_now(model: Any, modules: list[nn.Module]) -> bool:
@@ -235,6 +241,8 @@ def _classify(model: nn.Module, node: fx.Node, depends: set[fx.Node]) -> Step | 
         if target in _POINTWISE_FUNCTIONS and _one_map(args, depends):
             function: Callable[..., Any] = _POINTWISE_FUNCTIONS[target]
             rest, kwargs = args[1:], {k: v for k, v in node.kwargs.items() if k != "inplace"}
+            if not rest and not kwargs:  # the function itself, so that ``fusion`` knows it
+                return Step(node, "pointwise", function, maps=[args[0]])  # type: ignore[list-item]
             return Step(node, "pointwise", lambda t: function(t, *rest, **kwargs), maps=[args[0]])  # type: ignore[list-item]
         if target in _ARITHMETIC and not node.kwargs:
             return _arithmetic(node, _ARITHMETIC[target], depends)

@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import fx, nn
 
 from ....core.runner import ModelRunner, as_output_matrix
+from .fusion import fold_batch_norms, mark_in_place
 from .graph import Plan, Step, plan_of, usable_now
 from .patches import (
+    BoundReader,
+    InputTable,
     OutsidePool,
     Reader,
     Rect,
     Store,
+    bind,
+    bind_input,
     materialise,
     merge_rect,
     occluded_rect,
+    patch_targets,
     read,
     region_reader,
     window_reader,
@@ -36,7 +42,9 @@ from .patches import (
 # Past this part of a map, a patch costs about what the whole map does (gathers and halos
 # included), so the copies' whole maps are built and the rest runs as usual. Measured on the
 # zoo's VGG- and ResNet-style nets at 64 and 224 px (one thread, interleaved): 0.3, 0.7 and 0.9
-# took 0.87-1.35 times as long as 0.5, longer in 11 of 15 settings (noise is about 10%).
+# took 0.87-1.35 times as long as 0.5, longer in 11 of 15 settings (noise is about 10%). Again
+# after BatchNorm folding and cheaper whole maps (ResNet-style, 64 px, one thread): 0.6 took 0.95-0.98
+# of 0.5's time at batch 16 but 1.03-1.10 at batch 1; 0.4, 0.7 and 0.9 no better.
 MATERIALISE_FRACTION = 0.5
 
 # The plan of each model, kept while the model lives; rebuilt when its modules change.
@@ -53,6 +61,32 @@ class _Node:
     origin: torch.Tensor | None = None  # a patched node a whole step or a pool reads: its rect's origin on the device
     stored: bool = False  # its patches go to a Store, for readers
     pooled: bool = False  # a global pool computed from its map's patch (see ``OutsidePool``)
+
+
+@dataclass
+class _Call:
+    """What one call's chunks share: the stores and pools of its maps, each reader bound to its
+    store, each materialised node's patch rows in its whole maps, and the occluded input's rows."""
+
+    stores: dict[fx.Node, Store]
+    pools: dict[fx.Node, tuple[OutsidePool, torch.Tensor]]  # each with its map's patch origins
+    readers: dict[fx.Node, list[BoundReader | None]]
+    targets: dict[fx.Node, torch.Tensor]
+    input_table: InputTable
+    input_patch: BoundReader | None  # the occluded input patch, where a step needs it as a patch
+    sources: dict[fx.Node, Store | InputTable]  # what each bound reader reads: a store or the input
+    buffers: dict[int, torch.Tensor] = field(default_factory=dict)  # each reader's regions
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The row tables of a call's readers (see ``patches.BoundReader``) and of its materialised
+    maps: they depend on the layout, the batch size and the baselines' count and assignment only,
+    so a repeated call (an interactive view's) reuses them."""
+
+    readers: dict[fx.Node, list[BoundReader | None]]
+    targets: dict[fx.Node, torch.Tensor]
+    input_patch: BoundReader | None
 
 
 def incremental_drops(
@@ -79,6 +113,8 @@ def incremental_drops(
     if plan is None:
         return None
     sample_shape = x.shape[1:]  # what the runner sizes chunks by: the model's own input
+    for fold in plan.folds:
+        fold.refresh()  # the model's current weights and statistics
     with torch.no_grad():
         base = _base_pass(plan, x, target, full_scores)
     if base is None:
@@ -92,20 +128,12 @@ def incremental_drops(
     layout = _layout(plan, base, (x.shape[2], x.shape[3]), (window[0], window[1]), starts, x.device)
     if layout is None:
         return None
-    nodes, masks, last_use = layout
-    stores = {node.step.node: Store(base[node.step.node]) for node in nodes if node.stored}
-    pools = {
-        node.step.node: OutsidePool(base[node.step.maps[0]], node.step.reduce)  # type: ignore[arg-type]
-        for node in nodes
-        if node.pooled
-    }
+    nodes, last_use = layout
+    call = _bind(plan, nodes, base, InputTable(x, baseline), starts, window, baseline_of_window.to(x.device))
     per_window = n * _memory_fraction(nodes, base, n)
     # From here on only the stores and the values that do not depend on the input are read.
     base = {node.step.node: base[node.step.node] for node in nodes if node.step.kind == "static"}
     drops = torch.empty((n_windows, n), device=x.device, dtype=full_scores.dtype)
-    x_last = x.permute(0, 2, 3, 1)
-    baseline_last = baseline.permute(0, 1, 3, 4, 2)
-    baseline_of_window = baseline_of_window.to(x.device)
     # A copy's patches hold a part of a whole pass's activations: chunks of more copies cost the
     # same memory (and amortise the per-chunk work). Items are groups of windows of a whole input.
     group = max(1, math.ceil(1 / per_window)) if per_window < 1 else 1
@@ -115,8 +143,7 @@ def incremental_drops(
         start, stop = first * group, min(n_windows, last * group)
         windows = slice(start, stop)
         with torch.no_grad():
-            occluded = _occluded_patch(nodes[0], windows, n, x_last, baseline_last, baseline_of_window, masks)
-            scores = _patch_pass(plan, nodes, base, stores, pools, windows, n, occluded, target, last_use)
+            scores = _patch_pass(nodes, base, call, windows, n, target, last_use)
         drops[start:stop] = full_scores[None] - scores.view(stop - start, n)
 
     unit = max(1, round(per_window * group))
@@ -163,6 +190,9 @@ def _plan(model: Any) -> Plan | None:
     if cached is not None and cached[0] == signature:
         return cached[1]
     plan = plan_of(model)
+    if plan is not None:
+        steps, folds = fold_batch_norms(model, plan.steps)
+        plan = Plan(mark_in_place(steps), plan.output, folds=folds)
     _PLANS[model] = (signature, plan)
     return plan
 
@@ -211,9 +241,9 @@ def _layout(
     window: tuple[int, int],
     starts: list[torch.Tensor],
     device: torch.device,
-) -> tuple[list[_Node], list[torch.Tensor], dict[fx.Node, int]] | None:
+) -> tuple[list[_Node], list[list[fx.Node]]] | None:
     """The patch geometry of these windows over inputs of this (2-D) extent: each node's patch and
-    readers, the input patch's cover masks and each node's last reader; None when patches would
+    readers and the nodes each step is the last to read; None when patches would
     save nothing. It depends on the input's shape (the maps' shapes follow from it) but not its
     values, so the last one is kept on the plan and reused while the same call repeats."""
     # The model's input shape (its rank too: a 1-D input and a 2-D one of height 1 differ).
@@ -230,8 +260,7 @@ def _layout(
     layout = None
     if nodes is not None:
         nodes = _with_readers(nodes, device)
-        masks = _cover_masks(nodes[0].rect, starts, window, device)  # type: ignore[arg-type]
-        layout = (nodes, masks, _last_uses(plan))
+        layout = (nodes, _last_uses(plan))
     plan.geometry["last"] = (key, [s.clone() for s in starts], layout)
     return layout
 
@@ -311,118 +340,159 @@ def _with_readers(nodes: list[_Node], device: torch.device) -> list[_Node]:
     return nodes
 
 
-def _cover_masks(
-    rect: Rect, starts: list[torch.Tensor], window: tuple[int, ...], device: torch.device
-) -> list[torch.Tensor]:
-    """Per dim, (n_windows, patch size): which positions of the input patch the window covers."""
-    masks = []
-    for dim in range(2):
-        positions = rect.origin[:, dim : dim + 1].to(device) + torch.arange(rect.size[dim], device=device)
-        first = starts[dim][:, None].to(device)
-        masks.append((positions >= first) & (positions < first + window[dim]))
-    return masks
-
-
-def _occluded_patch(
-    node: _Node,
-    windows: slice,
-    n: int,
-    x_last: torch.Tensor,
-    baseline_last: torch.Tensor,
+def _bind(
+    plan: Plan,
+    nodes: list[_Node],
+    base: dict,
+    table: InputTable,
+    starts: list[torch.Tensor],
+    window: tuple[int, ...],
     baseline_of_window: torch.Tensor,
-    masks: list[torch.Tensor],
-) -> torch.Tensor:
-    """The input patch of each copy: its window's baseline where the window covers, the input
-    elsewhere (``x_last`` (N, H, W, C), ``baseline_last`` (B, N, H, W, C))."""
-    rect = node.rect
-    assert rect is not None
-    n_windows = windows.stop - windows.start
-    device = x_last.device
-    origin = rect.origin[windows].to(device)
-    rows = origin[:, 0:1] + torch.arange(rect.size[0], device=device)
-    cols = origin[:, 1:2] + torch.arange(rect.size[1], device=device)
-    covered = masks[0][windows][:, :, None] & masks[1][windows][:, None, :]
-    if n > 1:
-        rows, cols, covered = (t.repeat_interleave(n, dim=0) for t in (rows, cols, covered))
-    samples = torch.arange(n, device=device).repeat(n_windows)
-    fills = baseline_of_window[windows].repeat_interleave(n)
-    index = (samples[:, None, None], rows[:, :, None], cols[:, None, :])
-    patch = torch.where(covered[..., None], baseline_last[(fills[:, None, None], *index)], x_last[index])
-    return patch.permute(0, 3, 1, 2)
+) -> _Call:
+    """This call's stores and pools, and the row tables of its readers (built once per layout,
+    batch size and baselines, so that a chunk only offsets them). Readers of the input read the
+    occluded copies from ``table``."""
+    by_node = {node.step.node: node for node in nodes}
+    input_node = nodes[0].step.node
+    # A store holds a map's patches for readers; the input's is only needed for whole maps.
+    stores = {
+        node.step.node: Store(base[node.step.node])
+        for node in nodes
+        if node.stored and (node.step.node is not input_node or node.origin is not None)
+    }
+    pools: dict[fx.Node, tuple[OutsidePool, torch.Tensor]] = {}
+    for node in nodes:
+        if node.pooled:
+            origin = by_node[node.step.maps[0]].origin
+            assert origin is not None and node.step.reduce is not None
+            pools[node.step.node] = (OutsidePool(base[node.step.maps[0]], node.step.reduce), origin)
+    # The batch size (the input's rows) and the baselines' count (the table's rows) fix every row number.
+    key = (table.map_rows, tuple(table.rows.shape), str(table.rows.device))
+    cached = plan.geometry.get("tables")
+    if cached is not None and cached[0] is nodes and cached[1] == key and torch.equal(cached[2], baseline_of_window):
+        tables = cached[3]
+    else:
+        tables = _tables(nodes, stores, table, starts, window, baseline_of_window)
+        plan.geometry["tables"] = (nodes, key, baseline_of_window.clone(), tables)
+    sources: dict[fx.Node, Store | InputTable] = {**stores, input_node: table}
+    return _Call(stores, pools, tables.readers, tables.targets, table, tables.input_patch, sources)
 
 
-def _last_uses(plan: Plan) -> dict[fx.Node, int]:
-    """The index of the last step that reads each node, so its chunk value can be dropped after."""
+def _tables(
+    nodes: list[_Node],
+    stores: dict[fx.Node, Store],
+    table: InputTable,
+    starts: list[torch.Tensor],
+    window: tuple[int, ...],
+    baseline_of_window: torch.Tensor,
+) -> _Tables:
+    """Each reader bound to the store (or the input table) it reads, each materialised node's
+    patch rows, and the occluded input patch's reader where a step needs the patch itself."""
+    by_node = {node.step.node: node for node in nodes}
+    input_node = nodes[0].step.node
+    starts = [start.to(table.rows.device) for start in starts]
+    window_2d = (window[0], window[1])
+    readers: dict[fx.Node, list[BoundReader | None]] = {}
+    targets: dict[fx.Node, torch.Tensor] = {}
+    n = table.map_rows // (table.extent[0] * table.extent[1])
+    max_copies = starts[0].shape[0] * n  # a chunk holds at most every window's copies
+    input_patch_needed = input_node in stores
+    for node in nodes:
+        if node.readers is not None:
+            bound: list[BoundReader | None] = []
+            for source, reader in zip(node.step.maps, node.readers, strict=True):
+                if reader is None:
+                    input_patch_needed = input_patch_needed or source is input_node
+                    bound.append(None)
+                elif source is input_node:
+                    bound.append(bind_input(reader, table, starts, window_2d, baseline_of_window))
+                else:
+                    bound.append(bind(reader, stores[source], by_node[source].rect, max_copies))
+            readers[node.step.node] = bound
+        elif node.step.kind != "input" and input_node in node.step.node.all_input_nodes:
+            input_patch_needed = True  # a pointwise step or a pool of the input's patch
+        if node.step.node in stores and node.origin is not None:
+            assert node.rect is not None
+            targets[node.step.node] = patch_targets(stores[node.step.node], node.origin, node.rect.size)
+    input_patch = None
+    if input_patch_needed:
+        rect = nodes[0].rect
+        assert rect is not None
+        input_patch = bind_input(region_reader(rect, rect), table, starts, window_2d, baseline_of_window)
+    return _Tables(readers, targets, input_patch)
+
+
+def _last_uses(plan: Plan) -> list[list[fx.Node]]:
+    """Per step, the nodes it is the last to read, so their chunk values can be dropped after it."""
     last: dict[fx.Node, int] = {}
     for index, step in enumerate(plan.steps):
         for node in step.node.all_input_nodes:
             last[node] = index
-    return last
+    released: list[list[fx.Node]] = [[] for _ in plan.steps]
+    for node, index in last.items():
+        released[index].append(node)
+    return released
 
 
 def _patch_pass(
-    plan: Plan,
     nodes: list[_Node],
     base: dict,
-    stores: dict[fx.Node, Store],
-    pools: dict[fx.Node, OutsidePool],
+    call: _Call,
     windows: slice,
     n: int,
-    occluded: torch.Tensor,
     target: torch.Tensor,
-    last_use: dict[fx.Node, int],
+    last_use: list[list[fx.Node]],
 ) -> torch.Tensor:
     """The target scores of a chunk of copies (window-major), computing patches where they pay."""
     patches: dict[fx.Node, torch.Tensor] = {}
     whole: dict[fx.Node, Any] = {}
-    by_node = {node.step.node: node for node in nodes}
+    stores = call.stores
     n_windows = windows.stop - windows.start
 
     def as_whole(source: fx.Node) -> Any:
         if source in whole:
             return whole[source]
         if source in patches:
-            node = by_node[source]
-            assert node.origin is not None and node.rect is not None
-            whole[source] = materialise(stores[source], node.origin, node.rect.size, windows, n)
+            whole[source] = materialise(stores[source], call.targets[source], windows, n)
             return whole[source]
         return base[source]  # it does not depend on the input
 
     for index, node in enumerate(nodes):
         step = node.step
         if step.kind == "input":
-            patches[step.node] = occluded
+            if call.input_patch is not None:
+                patches[step.node] = read(call.input_patch, windows, n, call.input_table, call.buffers)
         elif step.kind == "static":
             pass
         elif step.kind == "output":
             out = as_output_matrix(as_whole(step.maps[0]), n_windows * n)
             return out.gather(1, target.repeat(n_windows)[:, None]).squeeze(1)
         elif node.pooled:
-            source = step.maps[0]
-            whole[step.node] = pools[step.node].pool(patches[source], by_node[source].origin, windows, n)  # type: ignore[arg-type]
+            pool, origin = call.pools[step.node]
+            whole[step.node] = pool.pool(patches[step.maps[0]], origin, windows, n)
         elif node.rect is None:
-            env = _WholeView(as_whole)
-            whole[step.node] = _run_whole(step, env)  # type: ignore[arg-type]
+            if step.in_place is not None:
+                whole[step.node] = step.in_place(as_whole(step.maps[0]))
+            else:
+                whole[step.node] = _run_whole(step, _WholeView(as_whole))  # type: ignore[arg-type]
         elif step.kind == "pointwise":
-            patches[step.node] = step.fn(patches[step.maps[0]])
+            patches[step.node] = (step.in_place or step.fn)(patches[step.maps[0]])
         else:
-            assert node.readers is not None
             regions = []
-            for source, reader in zip(step.maps, node.readers, strict=True):
+            for source, reader in zip(step.maps, call.readers[step.node], strict=True):
                 if reader is None:
                     regions.append(patches[source])
                 else:
-                    regions.append(read(reader, windows, n, stores[source], by_node[source].rect))
+                    regions.append(read(reader, windows, n, call.sources[source], call.buffers))
             if step.kind == "window":
                 patches[step.node] = step.window.run(regions[0])  # type: ignore[union-attr]
             else:
                 patches[step.node] = step.fn(regions)
-        if node.stored and step.node in patches:
+        if step.node in stores and step.node in patches:
             stores[step.node].put(patches[step.node])
-        for source in step.node.all_input_nodes:
-            if last_use.get(source) == index:
-                patches.pop(source, None)
-                whole.pop(source, None)
+        for source in last_use[index]:
+            patches.pop(source, None)
+            whole.pop(source, None)
     raise AssertionError("the traced graph has no output")
 
 

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from ....core.runner import ModelRunner, as_output_matrix
+from ..pooling import max_pool2d
 from .composites import AVG_POOLING, BATCHNORMS, MAX_POOLING, Composite, Sum
 from .graph import RelevancePass
 from .rules import LINEAR_LAYERS, Epsilon, Gradient, Norm, Pass, Rule
@@ -93,6 +94,34 @@ class _Trace:
     graph: fx.Graph | None  # None: the forward could not be traced
     modules: dict[str, nn.Module]
     plans: dict[tuple, fx.GraphModule | None] = field(default_factory=dict)
+    snapshot: _Snapshot | None = None
+
+    def unchanged(self, model: nn.Module) -> bool:
+        """Whether nothing at all in the model's modules changed since the key was checked."""
+        return self.snapshot is not None and self.snapshot.matches(model)
+
+
+class _Snapshot:
+    """Every module's attributes and children as they were: if they are all still the same objects
+    (or equal), :func:`_modules_key` is too, and it need not be built again (a few times cheaper).
+    The model itself is not kept: the cache must not keep its key alive."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.forward = type(model).forward
+        self.root = (dict(model.__dict__), dict(model._modules))
+        self.others = [(m, dict(m.__dict__), dict(m._modules)) for m in model.modules() if m is not model]
+
+    def matches(self, model: nn.Module) -> bool:
+        try:
+            # ``==`` on dicts takes identical values as equal without comparing them.
+            return (
+                type(model).forward is self.forward
+                and model.__dict__ == self.root[0]
+                and model._modules == self.root[1]
+                and all(m.__dict__ == attributes and m._modules == children for m, attributes, children in self.others)
+            )
+        except Exception:  # an attribute whose ``==`` is not a truth value (a replaced tensor)
+            return False
 
 
 _TRACES: weakref.WeakKeyDictionary[nn.Module, _Trace] = weakref.WeakKeyDictionary()
@@ -138,11 +167,12 @@ def _relevance_forward(model: nn.Module, composite: Composite) -> fx.GraphModule
     """The traced forward with the factor points of ``composite``, or None where it does not apply."""
     if composite.first is not None or _has_model_hooks(model):
         return None
-    modules = list(model.modules())
-    modules_key = (type(model).forward, model.__dict__.get("forward"), *map(_settings, modules))
     trace = _TRACES.get(model)
-    if trace is None or trace.modules_key != modules_key:
-        trace = _TRACES[model] = _Trace(modules_key, *_trace(model))
+    if trace is None or not trace.unchanged(model):
+        modules_key = _modules_key(model)
+        if trace is None or trace.modules_key != modules_key:
+            trace = _TRACES[model] = _Trace(modules_key, *_trace(model))
+        trace.snapshot = _Snapshot(model)
     if trace.graph is None:
         return None
     # By value: a composite object may be changed between calls.
@@ -154,6 +184,11 @@ def _relevance_forward(model: nn.Module, composite: Composite) -> fx.GraphModule
         points = _factor_points(trace.graph, trace.modules, composite)
         trace.plans[plan_key] = None if points is None else _with_factor_points(model, trace.graph, points)
     return trace.plans[plan_key]
+
+
+def _modules_key(model: nn.Module) -> tuple:
+    """What decides whether a trace still holds: the forward code and every module's settings."""
+    return (type(model).forward, model.__dict__.get("forward"), *map(_settings, model.modules()))
 
 
 def _settings(module: nn.Module) -> tuple:
@@ -331,5 +366,22 @@ def _with_factor_points(model: nn.Module, graph: fx.Graph, points: dict[fx.Node,
             return user is not scaled
 
         new.replace_all_uses_with(scaled, delete_user_cb=not_the_point)
+    _with_faster_max_pooling(model, copy)
     copy.lint()
     return fx.GraphModule(model, copy)
+
+
+def _with_faster_max_pooling(model: nn.Module, graph: fx.Graph) -> None:
+    """Each ``nn.MaxPool2d`` call through :func:`..pooling.max_pool2d`: the same values and
+    gradients, on the CPU in a faster kernel; the module is read when the graph runs, so a change
+    of its settings or a hook added to it later is seen."""
+    for node in list(graph.nodes):
+        if node.op != "call_module" or len(node.args) != 1 or node.kwargs:
+            continue
+        if type(model.get_submodule(str(node.target))) is not nn.MaxPool2d:
+            continue
+        with graph.inserting_before(node):
+            module = graph.get_attr(str(node.target))
+            pooled = graph.call_function(max_pool2d, (module, node.args[0]))
+        node.replace_all_uses_with(pooled)
+        graph.erase_node(node)
