@@ -12,7 +12,7 @@ from ..core.named_registry import NamedRegistry
 from ..core.registry import BASELINE_NAMES, MethodSpec, ParamSpec
 from ..inputs.baselines import resolve_baseline
 from ..inputs.quadrature import RULES, quadrature
-from .layer_tap import LayerTap
+from .layer_tap import LayerTap, in_passes
 
 LAYER_METHODS: NamedRegistry[MethodSpec] = NamedRegistry("layer attribution method")
 # Methods that explain no output (the layer's activation): no target to find, no pass to find it.
@@ -35,46 +35,11 @@ def _layer_method(
     return wrap
 
 
-# read(inputs, their targets or None) -> the layer quantity for those inputs.
-Read = Callable[[torch.Tensor, Any], torch.Tensor]
-
-
-def _per_sample(tap: LayerTap, x: torch.Tensor, target: torch.Tensor | None, read: Read) -> torch.Tensor:
-    """``read(inputs, targets)`` over memory-budgeted parts of the batch, as (N, *layer output).
-
-    ``read`` returns a tensor of its own (no view of the model's or the caller's tensors). When one
-    part is the whole batch (the usual case) it gets the batch itself, not a slice of it, and its
-    result is returned as it is: a buffer filled by slices cost a twentieth of a small CNN's layer
-    gradient at N=1, and a sliced input still a percent and a half. Several parts fill one buffer,
-    so memory stays one result's worth.
-    """
-    n = x.shape[0]
-    runner = tap.runner
-    if n == 1:  # nothing to size or split (sizing the passes was a percent of a small CNN's call)
-        values = read(x, target)
-        if runner.progress is not None:
-            runner.progress(1.0)
-        return values
-    parts: list[torch.Tensor] = []
-
-    def work(start: int, stop: int) -> None:
-        if stop - start == n:
-            parts.append(read(x, target))
-            return
-        part = read(x[start:stop], None if target is None else target[start:stop])
-        if not parts:
-            parts.append(torch.empty((n, *part.shape[1:]), dtype=part.dtype, device=part.device))
-        parts[0][start:stop] = part
-
-    runner.chunks(n, x.shape[1:], backward=True, work=work)
-    return parts[0]
-
-
 @_layer_method("activation", params=[], uses_target=False)
 def activation(tap: LayerTap, x: torch.Tensor, target: None) -> tuple[torch.Tensor, None]:
     """The layer's output (Captum's LayerActivation); the forward pass stops at the layer."""
     # A copy: a layer such as Identity or Flatten returns (a view of) its input, the caller's batch.
-    return _per_sample(tap, x, None, lambda inputs, _targets: tap.output(inputs).clone()), None
+    return in_passes(tap, x, None, lambda inputs, _targets: tap.output(inputs).clone()), None
 
 
 @_layer_method("gradient", params=[])
@@ -86,7 +51,7 @@ def gradient(tap: LayerTap, x: torch.Tensor, target: torch.Tensor) -> tuple[torc
         # Contiguous: autograd may hand back a broadcast gradient (a layer whose output is summed).
         return tap.output_and_gradient(inputs, targets)[1].contiguous()
 
-    return _per_sample(tap, x, target, read), None
+    return in_passes(tap, x, target, read), None
 
 
 @_layer_method("grad_x_activation", params=[])
@@ -98,7 +63,7 @@ def grad_x_activation(tap: LayerTap, x: torch.Tensor, target: torch.Tensor) -> t
         act, grad, _ = tap.output_and_gradient(inputs, targets)
         return act * grad
 
-    return _per_sample(tap, x, target, read), None
+    return in_passes(tap, x, target, read), None
 
 
 @_layer_method(

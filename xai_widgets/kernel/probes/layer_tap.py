@@ -235,3 +235,38 @@ def neuron_index(neuron: Any, shape: tuple[int, ...], layer: str) -> tuple[int, 
             )
         return tuple(int(i) % n for i, n in zip(neuron, shape, strict=True))
     raise ParameterError(f"neuron must be an int or a tuple of ints, got {neuron!r}")
+
+
+# read(inputs, their targets or None) -> the layer quantity for those inputs.
+Read = Callable[[torch.Tensor, Any], torch.Tensor]
+
+
+def in_passes(tap: LayerTap, x: torch.Tensor, target: torch.Tensor | None, read: Read) -> torch.Tensor:
+    """``read(inputs, targets)`` over memory-budgeted parts of the batch, as (N, *layer output).
+
+    ``read`` returns a tensor of its own (no view of the model's or the caller's tensors). When one
+    part is the whole batch (the usual case) it gets the batch itself, not a slice of it, and its
+    result is returned as it is: a buffer filled by slices cost a twentieth of a small CNN's layer
+    gradient at N=1, and a sliced input still a percent and a half. Several parts fill one buffer,
+    so memory stays one result's worth.
+    """
+    n = x.shape[0]
+    runner = tap.runner
+    if n == 1:  # nothing to size or split (sizing the passes was a percent of a small CNN's call)
+        values = read(x, target)
+        if runner.progress is not None:
+            runner.progress(1.0)
+        return values
+    parts: list[torch.Tensor] = []
+
+    def work(start: int, stop: int) -> None:
+        if stop - start == n:
+            parts.append(read(x, target))
+            return
+        part = read(x[start:stop], None if target is None else target[start:stop])
+        if not parts:
+            parts.append(torch.empty((n, *part.shape[1:]), dtype=part.dtype, device=part.device))
+        parts[0][start:stop] = part
+
+    runner.chunks(n, x.shape[1:], backward=True, work=work)
+    return parts[0]

@@ -13,7 +13,7 @@ from ..core.named_registry import NamedRegistry
 from ..core.registry import BASELINE_NAMES, MethodSpec, ParamSpec
 from ..inputs.baselines import resolve_baseline
 from ..inputs.quadrature import RULES, quadrature
-from .layer_tap import LayerTap
+from .layer_tap import LayerTap, in_passes
 
 NEURON_METHODS: NamedRegistry[MethodSpec] = NamedRegistry("neuron attribution method")
 
@@ -51,24 +51,13 @@ def neuron_gradient(tap: LayerTap, x: torch.Tensor, neuron: tuple[int, ...]) -> 
 
 
 def _input_gradients(tap: LayerTap, x: torch.Tensor, neuron: tuple[int, ...]) -> torch.Tensor:
-    """The unit's input gradients over memory-budgeted parts of the batch. One part (the usual
-    case) returns its gradient as it is: a buffer filled by slices cost 2-4 percent of a small
-    CNN's call at N=1 and 8."""
-    n = x.shape[0]
-    parts: list[torch.Tensor] = []
+    """The unit's input gradients over memory-budgeted parts of the batch."""
 
-    def work(start: int, stop: int) -> None:
-        if stop - start == n:
-            # Contiguous: autograd may hand back a broadcast gradient (a model that sums its input).
-            parts.append(neuron_gradient(tap, x, neuron).contiguous())
-            return
-        grads = neuron_gradient(tap, x[start:stop], neuron)
-        if not parts:
-            parts.append(torch.empty_like(x))
-        parts[0][start:stop] = grads
+    def read(inputs: torch.Tensor, _targets: None) -> torch.Tensor:
+        # Contiguous: autograd may hand back a broadcast gradient (a model that sums its input).
+        return neuron_gradient(tap, inputs, neuron).contiguous()
 
-    tap.runner.chunks(n, x.shape[1:], backward=True, work=work)
-    return parts[0]
+    return in_passes(tap, x, None, read)
 
 
 @_neuron_method("gradient", params=[])

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .deeplift_relu import ReLUOutput, has_ones, small_mask
-from .pooling import MAXPOOL_FUNCTIONS
+from .pooling import kernel_args, pool_with_indices
 
 # The poolings' own backward kernels: the gradient at each window's maximum, from the indices.
 _POOLING_BACKWARDS: dict[type, Any] = {
@@ -96,7 +96,7 @@ def _window_scatter(
 
         return scatter
     pool: Any = module
-    args = [_as_list(value, len(shape) - 2) for value in (pool.kernel_size, pool.stride, pool.padding, pool.dilation)]
+    args = kernel_args(pool, len(shape) - 2)
     stand_in = _stand_in(shape, indices.device)
 
     def pooling_backward(values: torch.Tensor) -> torch.Tensor:
@@ -112,18 +112,12 @@ def _stand_in(shape: torch.Size, device: torch.device) -> torch.Tensor:
     return torch.empty((), device=device).expand(shape)
 
 
-def _as_list(value: Any, n: int) -> list[int]:
-    return list(value) if isinstance(value, (tuple, list)) else [int(value)] * n
-
-
 def pooling_indices(module: nn.Module, pre: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     """Where each window's maximum is: kept by the pooling's own backward node, else pooled again."""
     indices = getattr(out.grad_fn, "_saved_result1", None)
     if isinstance(indices, torch.Tensor) and indices.shape == out.shape and indices.dtype == torch.int64:
         return indices
-    pool: Any = MAXPOOL_FUNCTIONS[type(module)]
-    args = (module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
-    return pool(pre.detach(), *args, return_indices=True)[1]
+    return pool_with_indices(module, pre.detach())[1]
 
 
 class _MaxPoolRule:

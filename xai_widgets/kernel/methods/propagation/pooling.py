@@ -73,10 +73,7 @@ class _MaxPool2d(torch.autograd.Function):
     @staticmethod
     def forward(ctx, pre: torch.Tensor, module: nn.Module) -> torch.Tensor:
         out, indices = pool_with_indices(module, pre)
-        pool: Any = module
-        ctx.args = [_as_list(value) for value in (pool.kernel_size, pool.stride, pool.padding, pool.dilation)] + [
-            pool.ceil_mode
-        ]
+        ctx.args = [*kernel_args(module, 2), module.ceil_mode]
         ctx.save_for_backward(pre, indices)
         return out
 
@@ -87,5 +84,8 @@ class _MaxPool2d(torch.autograd.Function):
         return grad, None
 
 
-def _as_list(value: Any) -> list[int]:
-    return list(value) if isinstance(value, (tuple, list)) else [int(value)] * 2
+def kernel_args(module: Any, n_dims: int) -> list[list[int]]:
+    """A max pooling module's kernel size, stride, padding and dilation as lists of ``n_dims`` ints,
+    as the pooling kernels' backward ops take them."""
+    values = (module.kernel_size, module.stride, module.padding, module.dilation)
+    return [list(value) if isinstance(value, (tuple, list)) else [int(value)] * n_dims for value in values]

@@ -165,7 +165,21 @@ def _reader(source: Rect, row_positions: torch.Tensor, col_positions: torch.Tens
     return Reader(rows, cols, patch_rows, patch_cols, in_rows, in_cols, valid_rows, valid_cols, fill)
 
 
-class Store:
+class _FillRows:
+    """Row tables that end in a row of zeros and a row of -inf, the fills padding reads."""
+
+    zero_row: int
+    minus_inf_row: int
+
+    def fill_row(self, fill: float) -> int:
+        if fill == 0.0:
+            return self.zero_row
+        if fill == float("-inf"):
+            return self.minus_inf_row
+        raise ValueError(f"no fill row for {fill}")
+
+
+class Store(_FillRows):
     """One map's values for a chunk as rows of channels: the base maps of the N samples, a row of
     zeros, a row of -inf, then the chunk's patches. Reading a region of every copy is then one
     ``index_select`` of whole rows (many times faster than a gather over four dims). A 1-D map's
@@ -210,15 +224,8 @@ class Store:
         whole.view(-1, per_batch).copy_(self._base.view(1, per_batch).expand(copies // self.n_samples, per_batch))
         return whole
 
-    def fill_row(self, fill: float) -> int:
-        if fill == 0.0:
-            return self.zero_row
-        if fill == float("-inf"):
-            return self.minus_inf_row
-        raise ValueError(f"no fill row for {fill}")
 
-
-class InputTable:
+class InputTable(_FillRows):
     """The occluded copies' input without writing it out: rows (positions, C) of the input's N
     maps, then of each baseline's N maps, then a row of zeros and one of -inf. A region of a copy
     reads its window's baseline rows where the window covers, the input's elsewhere (see
@@ -233,13 +240,6 @@ class InputTable:
         self.extent = (height, width)
         self.map_rows = n * height * width  # rows from the input's maps to the first baseline's
         self.zero_row, self.minus_inf_row = self.rows.shape[0] - 2, self.rows.shape[0] - 1
-
-    def fill_row(self, fill: float) -> int:
-        if fill == 0.0:
-            return self.zero_row
-        if fill == float("-inf"):
-            return self.minus_inf_row
-        raise ValueError(f"no fill row for {fill}")
 
 
 @dataclass(frozen=True)
